@@ -1,0 +1,58 @@
+# Thin wrapper over CMake presets. Every target installs missing Debian packages first.
+JOBS ?= $(shell nproc)
+LISTEN ?= 127.0.0.1:8787
+
+.PHONY: all deps build debug asan tsan test unit integration conformance node bench run docs format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+debug: deps
+	@cmake --preset debug >/dev/null
+	@cmake --build --preset debug -j $(JOBS)
+
+asan: deps
+	@cmake --preset asan-ubsan >/dev/null
+	@cmake --build --preset asan-ubsan -j $(JOBS)
+
+tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+
+# Node 24 and the official conformance suite / SDK clients, pinned by tests/conformance/package-lock.json.
+node: deps
+	@scripts/node-setup.sh
+
+# Everything: unit tests under ASan+UBSan, then the integration suites (stdio transcripts, official
+# SDK clients, the official conformance suite) against the release binaries.
+test: unit integration
+
+unit: asan
+	@ctest --preset asan-ubsan -L unit -j $(JOBS)
+
+integration: build node
+	@ctest --preset release -L integration
+
+conformance: build node
+	@ctest --preset release -L conformance --verbose
+
+bench: build node
+	@scripts/bench.sh
+
+run: build
+	@./build/ghl-mcp serve --http $(LISTEN) --sandbox
+
+docs: build
+	@./build/ghl-docs --readme README.md
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	@rm -rf build build-debug build-asan build-tsan

@@ -1,0 +1,94 @@
+// ToolContext: what a tool, resource or prompt handler may use while it runs: cancellation,
+// deadline, progress, client logging, requests to the client (legacy) and MRTR input (2026).
+#pragma once
+
+#include "mcp/json_rpc.hpp"
+#include "mcp/session.hpp"
+
+#include <any>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mcp {
+
+class Server;
+
+/// Thrown by a handler (through ToolContext::require_input) to answer with an
+/// `input_required` result in the 2026-07-28 era (MRTR).
+struct InputRequired {
+    json input_requests;  // object: key -> {method, params}
+    json state;           // opaque server state; sealed (HMAC) before it leaves the server
+};
+
+/// Per-request data the server fills before a handler runs.
+struct CallInfo {
+    json id;
+    std::string method;
+    json params = json::object();
+    bool modern = false;
+    std::string protocol_version;
+    json client_capabilities = json::object();
+    std::shared_ptr<Session> session;  // legacy era only
+    std::shared_ptr<Channel> channel;  // request-related messages (progress, logs, requests)
+    json progress_token;               // null when the client asked for no progress
+    std::optional<LogLevel> log_level; // minimum level forwarded to the client; none: no logs
+    CancelFlag cancelled = std::make_shared<std::atomic<bool>>(false);
+    std::chrono::steady_clock::time_point deadline;
+    std::any principal;  // who is calling (API key scope), set by the transport
+    std::optional<json> request_state;  // verified MRTR state (modern era)
+};
+
+class ToolContext {
+public:
+    ToolContext(Server& server, CallInfo& call) : server_(server), call_(call) {}
+
+    bool modern() const { return call_.modern; }
+    const std::string& protocol_version() const { return call_.protocol_version; }
+    const json& client_capabilities() const { return call_.client_capabilities; }
+    /// "sampling", "elicitation", "roots", or "elicitation.form" / "elicitation.url".
+    bool client_supports(std::string_view capability) const;
+    const json& params() const { return call_.params; }
+    const json& request_id() const { return call_.id; }
+    const std::any& principal() const { return call_.principal; }
+
+    bool cancelled() const;
+    std::chrono::steady_clock::time_point deadline() const { return call_.deadline; }
+    /// Remaining time before the deadline (zero when past it).
+    std::chrono::milliseconds remaining() const;
+
+    /// notifications/progress when the client sent a progressToken; no-op otherwise.
+    void progress(double progress, std::optional<double> total = std::nullopt,
+                  const std::string& message = {});
+    /// notifications/message to the client when `level` passes the client's level.
+    void log(LogLevel level, const json& data, const std::string& logger = {});
+
+    /// Legacy era: sends a request to the client and waits for its result. Throws RpcError
+    /// when the client did not declare the capability, answered with an error, or timed out.
+    json request_client(const std::string& method, const json& params,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+    /// Modern era (MRTR): responses the client sent for earlier input requests (object or null).
+    const json& input_responses() const;
+    /// Modern era: the verified state from the previous round, if any.
+    const std::optional<json>& request_state() const { return call_.request_state; }
+    /// Modern era: ends the handler with an `input_required` result.
+    [[noreturn]] void require_input(json input_requests, json state = nullptr);
+
+    /// 2026-07-28: fails the request with -32021 (HTTP 400) unless the client declared
+    /// `capability` ("sampling", "elicitation", "roots") in this request's _meta.
+    void require_client_capability(const std::string& capability) const;
+    /// Ends the current HTTP connection of this request's stream without ending the request;
+    /// the client resumes with Last-Event-ID (SSE polling). No-op elsewhere.
+    void disconnect();
+    /// Sends a notification on this request's channel (e.g. list_changed in a fixture).
+    void notify(const std::string& method, json params);
+    Server& server() { return server_; }
+
+private:
+    Server& server_;
+    CallInfo& call_;
+};
+
+}  // namespace mcp

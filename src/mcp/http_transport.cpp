@@ -1,0 +1,735 @@
+// Streamable HTTP (/mcp) and legacy HTTP+SSE (/sse, /messages) on cpp-httplib.
+//
+// A POSTed request is answered with JSON unless it emits messages before its result
+// (progress, logs, requests to the client): then the response switches to an SSE stream.
+// Every SSE stream is a Stream: an append-only event list a connection consumes, so a
+// reconnecting client (Last-Event-ID) can replay what it missed.
+#include "mcp/http_transport.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace mcp {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+/// Host part of "host:port", "[v6]:port" or a bare host.
+std::string host_only(const std::string& value) {
+    if (value.empty()) return value;
+    if (value.front() == '[') {
+        auto close = value.find(']');
+        return close == std::string::npos ? value : value.substr(0, close + 1);
+    }
+    auto colon = value.rfind(':');
+    if (colon != std::string::npos && value.find(':') == colon) return value.substr(0, colon);
+    return value;
+}
+
+/// Host of an Origin ("http://localhost:3000" -> "localhost"); empty when unparsable.
+std::string origin_host(const std::string& origin) {
+    auto scheme = origin.find("://");
+    if (scheme == std::string::npos) return {};
+    std::string rest = origin.substr(scheme + 3);
+    auto slash = rest.find('/');
+    if (slash != std::string::npos) rest = rest.substr(0, slash);
+    return host_only(rest);
+}
+
+json rpc_error_body(ErrorCode code, const std::string& message) {
+    return make_error(nullptr, code, message);
+}
+
+void send_json(httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(dump_line(body), "application/json");
+}
+
+}  // namespace
+
+bool is_loopback_host(const std::string& raw) {
+    std::string h = lower(host_only(raw));
+    if (h == "localhost" || h == "[::1]" || h == "::1") return true;
+    return h.rfind("127.", 0) == 0 &&
+           std::all_of(h.begin(), h.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
+}
+
+// --- streams ------------------------------------------------------------------------------
+
+namespace {
+
+enum class StreamKind { kRequest, kStandalone, kLegacySse };
+
+/// An SSE event log with one consumer connection at a time.
+class Stream : public Channel {
+public:
+    Stream(std::string id, StreamKind kind, bool modern, std::weak_ptr<Session> session,
+           const std::atomic<bool>& stopping)
+        : id_(std::move(id)), kind_(kind), modern_(modern), session_(std::move(session)),
+          stopping_(stopping) {}
+
+    const std::string& id() const { return id_; }
+    StreamKind kind() const { return kind_; }
+
+    bool send(const json& message) override { return append(message, false); }
+
+    bool open() const override {
+        std::lock_guard lock(mu_);
+        if (finished_ || stopping_.load()) return false;
+        if (modern_ || kind_ != StreamKind::kRequest) return !consumer_gone_;
+        auto s = session_.lock();
+        return s && !s->closed();
+    }
+
+    /// Appends the final response (if any) and closes the log.
+    void finish(const std::optional<json>& final_message) {
+        std::lock_guard lock(mu_);
+        if (finished_) return;
+        if (final_message) append_locked(*final_message);
+        finished_ = true;
+        finished_at_ = Clock::now();
+        cv_.notify_all();
+    }
+
+    /// Adds a raw pre-formatted event (priming, endpoint).
+    void append_raw(std::string event) {
+        std::lock_guard lock(mu_);
+        events_.push_back(std::move(event));
+        cv_.notify_all();
+    }
+
+    /// Waits until there are events past `cursor`, the log finished, a disconnect was asked,
+    /// or `timeout`. Returns the new events; `complete`: nothing more will come;
+    /// `kicked`: drop this connection now (the client will resume).
+    std::vector<std::string> wait(size_t& cursor, bool& complete, bool& kicked,
+                                  std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, timeout, [&] {
+            return cursor < base_ + events_.size() || finished_ || stopping_.load() || kick_;
+        });
+        kicked = kick_;
+        kick_ = false;
+        std::vector<std::string> out;
+        if (cursor < base_) cursor = base_;
+        for (; cursor < base_ + events_.size(); ++cursor) out.push_back(events_[cursor - base_]);
+        complete = finished_ || stopping_.load();
+        return out;
+    }
+
+    void disconnect() override {
+        std::lock_guard lock(mu_);
+        kick_ = true;
+        cv_.notify_all();
+    }
+    void set_priming(bool on) { priming_ = on; }
+    bool priming() const { return priming_; }
+
+    bool has_events() const {
+        std::lock_guard lock(mu_);
+        return !events_.empty();
+    }
+    bool finished() const {
+        std::lock_guard lock(mu_);
+        return finished_;
+    }
+    void wait_finished() {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return finished_; });
+    }
+    /// Blocks until the request either produced an event or finished.
+    void wait_first() {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return !events_.empty() || finished_; });
+    }
+    size_t event_count() const {
+        std::lock_guard lock(mu_);
+        return base_ + events_.size();
+    }
+    void set_consumer(bool attached) {
+        std::lock_guard lock(mu_);
+        if (attached) {
+            consumer_gone_ = false;
+        } else {
+            consumer_gone_ = true;
+        }
+        cv_.notify_all();
+    }
+    std::string session_id() const {
+        auto s = session_.lock();
+        return s ? s->id() : std::string();
+    }
+    bool expired(Clock::time_point now) const {
+        std::lock_guard lock(mu_);
+        auto s = session_.lock();
+        if (!s || s->closed()) return true;
+        return finished_ && now - finished_at_ > std::chrono::minutes(5);
+    }
+    /// Sets the legacy-SSE flavour: no ids, "event: message".
+    void set_plain() { plain_ = true; }
+
+private:
+    bool append(const json& message, bool final) {
+        std::lock_guard lock(mu_);
+        if (finished_) return false;
+        if (!final && (modern_ || kind_ != StreamKind::kRequest) && consumer_gone_) return false;
+        append_locked(message);
+        return true;
+    }
+
+    void append_locked(const json& message) {
+        std::string ev;
+        // Event ids are <stream>_<n>, n from 1; 0 is the priming event. Resuming after n
+        // replays from absolute index n.
+        if (!plain_) ev = "id: " + id_ + "_" + std::to_string(base_ + events_.size() + 1) + "\n";
+        ev += "event: message\ndata: " + dump_line(message) + "\n\n";
+        events_.push_back(std::move(ev));
+        // Bound the replay log; a reconnect older than this resumes from the oldest kept.
+        if (events_.size() > 4096) {
+            events_.erase(events_.begin(), events_.begin() + 1024);
+            base_ += 1024;
+        }
+        cv_.notify_all();
+    }
+
+    const std::string id_;
+    const StreamKind kind_;
+    const bool modern_;
+    std::weak_ptr<Session> session_;
+    const std::atomic<bool>& stopping_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<std::string> events_;
+    size_t base_ = 0;
+    bool finished_ = false;
+    bool consumer_gone_ = false;
+    bool plain_ = false;
+    bool kick_ = false;
+    bool priming_ = false;
+    Clock::time_point finished_at_;
+};
+
+}  // namespace
+
+struct HttpTransport::Impl {
+    Server& server;
+    HttpOptions options;
+    httplib::Server http;
+    std::atomic<bool> stopping{false};
+    std::atomic<size_t> open_streams{0};
+    std::atomic<size_t> background{0};
+    int port = 0;
+    std::mutex mu;
+    std::map<std::string, std::shared_ptr<Stream>> streams;  // by stream id, for resumption
+    std::thread janitor;
+    std::condition_variable janitor_cv;
+
+    Impl(Server& s, HttpOptions o) : server(s), options(std::move(o)) {}
+
+    // ---- checks shared by every MCP route ----
+
+    /// DNS-rebinding protection: Host must be ours, Origin (when sent) must be allowed.
+    bool check_origin(const httplib::Request& req, httplib::Response& res) const {
+        std::string host = req.get_header_value("Host");
+        bool host_ok = host.empty() || is_loopback_host(host) ||
+                       std::find(options.allowed_hosts.begin(), options.allowed_hosts.end(),
+                                 lower(host_only(host))) != options.allowed_hosts.end() ||
+                       lower(host_only(host)) == lower(options.host);
+        if (!host_ok) {
+            send_json(res, 403, rpc_error_body(ErrorCode::kInvalidRequest,
+                                               "Forbidden: Host '" + host + "' is not allowed"));
+            return false;
+        }
+        if (req.has_header("Origin")) {
+            std::string origin = req.get_header_value("Origin");
+            std::string oh = lower(origin_host(origin));
+            bool ok = (!oh.empty() && is_loopback_host(oh)) ||
+                      std::find(options.allowed_origins.begin(), options.allowed_origins.end(),
+                                origin) != options.allowed_origins.end();
+            if (!ok) {
+                send_json(res, 403, rpc_error_body(ErrorCode::kInvalidRequest,
+                                                   "Forbidden: Origin '" + origin + "' is not allowed"));
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static HeaderMap header_map(const httplib::Request& req) {
+        HeaderMap h;
+        for (const auto& [k, v] : req.headers) h.emplace(lower(k), v);
+        return h;
+    }
+
+    bool authenticate(const HeaderMap& headers, httplib::Response& res, std::any& principal) const {
+        if (!options.authenticate) return true;
+        AuthDecision d = options.authenticate(headers);
+        if (d.allowed) {
+            principal = std::move(d.principal);
+            return true;
+        }
+        if (!d.www_authenticate.empty()) res.set_header("WWW-Authenticate", d.www_authenticate);
+        send_json(res, d.status, rpc_error_body(ErrorCode::kInvalidRequest,
+                                                d.message.empty() ? "Unauthorized" : d.message));
+        return false;
+    }
+
+    std::shared_ptr<Stream> new_stream(StreamKind kind, bool modern, const std::shared_ptr<Session>& s,
+                                       bool keep) {
+        auto st = std::make_shared<Stream>(random_id(), kind, modern, s, stopping);
+        if (keep) {
+            std::lock_guard lock(mu);
+            streams[st->id()] = st;
+        }
+        return st;
+    }
+
+    /// Serves `stream` from event `cursor` on this connection as text/event-stream.
+    void serve_stream(httplib::Response& res, std::shared_ptr<Stream> stream, size_t cursor,
+                      bool count_as_open) {
+        res.status = 200;
+        res.set_header("Cache-Control", "no-cache, no-transform");
+        res.set_header("X-Accel-Buffering", "no");
+        if (count_as_open) ++open_streams;
+        stream->set_consumer(true);
+        auto keepalive = std::chrono::duration_cast<std::chrono::milliseconds>(options.keepalive);
+        auto last_write = std::make_shared<Clock::time_point>(Clock::now());
+        // SSE polling (2025-11-25): a priming event (id, empty data) and the reconnect delay.
+        bool prime = stream->priming() && cursor == 0;
+        std::string priming = "id: " + stream->id() + "_0\nretry: " +
+                              std::to_string(options.sse_retry_ms) + "\ndata: \n\n";
+        res.set_chunked_content_provider(
+            "text/event-stream",
+            [stream, cursor, keepalive, last_write, prime, priming](size_t, httplib::DataSink& sink) mutable {
+                if (prime) {
+                    prime = false;
+                    if (!sink.write(priming.data(), priming.size())) return false;
+                }
+                bool complete = false, kicked = false;
+                auto events = stream->wait(cursor, complete, kicked, std::chrono::milliseconds(250));
+                if (kicked) return false;
+                for (const auto& ev : events) {
+                    if (!sink.write(ev.data(), ev.size())) return false;
+                    *last_write = Clock::now();
+                }
+                if (complete) {
+                    sink.done();
+                    return true;
+                }
+                if (!sink.is_writable()) return false;
+                if (Clock::now() - *last_write >= keepalive) {
+                    static const std::string kPing = ": keepalive\n\n";
+                    if (!sink.write(kPing.data(), kPing.size())) return false;
+                    *last_write = Clock::now();
+                }
+                return true;
+            },
+            [this, stream, count_as_open](bool) {
+                stream->set_consumer(false);
+                if (count_as_open) --open_streams;
+            });
+    }
+
+    // ---- Streamable HTTP ----
+
+    void post_mcp(const httplib::Request& req, httplib::Response& res) {
+        if (!check_origin(req, res)) return;
+        HeaderMap headers = header_map(req);
+        std::any principal;
+        if (!authenticate(headers, res, principal)) return;
+        std::string ctype = lower(req.get_header_value("Content-Type"));
+        if (!ctype.empty() && ctype.find("application/json") == std::string::npos) {
+            send_json(res, 415, rpc_error_body(ErrorCode::kInvalidRequest,
+                                               "Unsupported Media Type: send application/json"));
+            return;
+        }
+        std::string accept = lower(req.get_header_value("Accept"));
+        bool any = accept.empty() || accept.find("*/*") != std::string::npos;
+        bool accept_json = any || accept.find("application/json") != std::string::npos;
+        bool accept_sse = any || accept.find("text/event-stream") != std::string::npos;
+        if (!accept_json && !accept_sse) {
+            send_json(res, 406, rpc_error_body(ErrorCode::kInvalidRequest,
+                                               "Not Acceptable: accept application/json and text/event-stream"));
+            return;
+        }
+        json payload;
+        try {
+            payload = json::parse(req.body);
+        } catch (const json::parse_error& e) {
+            send_json(res, 400, rpc_error_body(ErrorCode::kParseError, std::string("Parse error: ") + e.what()));
+            return;
+        }
+        // Era routing: a legacy MCP-Protocol-Version or a session id means the handshake era;
+        // 2026-07-28 (or an unknown version, to be refused as such) without a session means
+        // stateless; without the header the body's _meta decides.
+        const std::string header_version = req.get_header_value("MCP-Protocol-Version");
+        const bool has_sid = req.has_header("Mcp-Session-Id");
+        const bool is_init_msg = payload.is_object() && payload.value("method", "") == "initialize";
+        bool modern;
+        if (!header_version.empty())
+            modern = !is_legacy_version(header_version) && !has_sid;
+        else
+            modern = !has_sid && !is_init_msg && Server::is_modern(payload, nullptr);
+        std::shared_ptr<Session> session;
+        if (!modern) {
+            bool is_init = payload.is_object() && payload.value("method", "") == "initialize";
+            std::string version = req.get_header_value("MCP-Protocol-Version");
+            if (!version.empty() && !is_legacy_version(version) && !is_modern_version(version)) {
+                send_json(res, 400, rpc_error_body(ErrorCode::kInvalidRequest,
+                                                   "Bad Request: unsupported MCP-Protocol-Version " + version));
+                return;
+            }
+            if (!is_init) {
+                std::string sid = req.get_header_value("Mcp-Session-Id");
+                if (sid.empty()) {
+                    send_json(res, 400, rpc_error_body(ErrorCode::kInvalidRequest,
+                                                       "Bad Request: Mcp-Session-Id header is required "
+                                                       "(send initialize first)"));
+                    return;
+                }
+                session = server.find_session(sid);
+                if (!session) {
+                    send_json(res, 404, rpc_error_body(ErrorCode::kInvalidRequest,
+                                                       "Session not found: initialize a new session"));
+                    return;
+                }
+                session->touch();
+            }
+        }
+        // Notifications and client responses: accepted, no body.
+        bool has_request = false;
+        auto is_request = [](const json& m) {
+            return m.is_object() && m.contains("method") && m.contains("id");
+        };
+        if (payload.is_array())
+            has_request = std::any_of(payload.begin(), payload.end(), is_request);
+        else
+            has_request = is_request(payload) || !payload.is_object() ||
+                          (!payload.contains("method") && !payload.contains("result") &&
+                           !payload.contains("error"));
+        bool keep = !modern && session && version_at_least(session->version(), kV20250326);
+        auto stream = new_stream(StreamKind::kRequest, modern, session, keep);
+        stream->set_priming(keep && version_at_least(session->version(), kV20251125));
+        Incoming in{session, stream, &headers, principal, modern};
+        if (!has_request) {
+            Outcome o = server.handle(payload, in);
+            if (o.response) {
+                send_json(res, o.http_status == 200 ? 400 : o.http_status, *o.response);
+            } else {
+                res.status = 202;
+            }
+            return;
+        }
+        auto outcome = std::make_shared<Outcome>();
+        if (Server::runs_long(payload)) {
+            ++background;
+            std::thread([this, payload, in, stream, outcome]() {
+                *outcome = server.handle(payload, in);
+                stream->finish(outcome->response);
+                --background;
+            }).detach();
+            stream->wait_first();
+        } else {
+            *outcome = server.handle(payload, in);
+            stream->finish(outcome->response);
+        }
+        if (stream->finished() && stream->event_count() <= 1) {
+            // Nothing but the result: a plain JSON response.
+            if (outcome->created_session) res.set_header("Mcp-Session-Id", outcome->session_id);
+            if (!outcome->response) {
+                res.status = 202;
+                return;
+            }
+            send_json(res, outcome->http_status, *outcome->response);
+            return;
+        }
+        if (!accept_sse) {
+            // A JSON-only client: its side messages are dropped, it gets the result.
+            stream->wait_finished();
+            if (!outcome->response) {
+                res.status = 202;
+                return;
+            }
+            send_json(res, outcome->http_status, *outcome->response);
+            return;
+        }
+        // SSE: side messages as they come, then the response, then the stream ends.
+        serve_stream(res, stream, 0, false);
+    }
+
+    void get_mcp(const httplib::Request& req, httplib::Response& res) {
+        if (!check_origin(req, res)) return;
+        HeaderMap headers = header_map(req);
+        std::any principal;
+        if (!authenticate(headers, res, principal)) return;
+        std::string accept = lower(req.get_header_value("Accept"));
+        if (accept.find("text/event-stream") == std::string::npos) {
+            send_json(res, 405, rpc_error_body(ErrorCode::kInvalidRequest,
+                                               "Method Not Allowed: GET opens an SSE stream "
+                                               "(Accept: text/event-stream)"));
+            res.set_header("Allow", "POST, DELETE");
+            return;
+        }
+        std::string sid = req.get_header_value("Mcp-Session-Id");
+        if (sid.empty()) {
+            res.set_header("Allow", "POST");
+            send_json(res, 405, rpc_error_body(ErrorCode::kInvalidRequest,
+                                               "Method Not Allowed: GET needs an Mcp-Session-Id "
+                                               "(stateless 2026-07-28 requests use POST only)"));
+            return;
+        }
+        auto session = server.find_session(sid);
+        if (!session) {
+            send_json(res, 404, rpc_error_body(ErrorCode::kInvalidRequest, "Session not found"));
+            return;
+        }
+        session->touch();
+        if (open_streams.load() >= options.max_streams) {
+            send_json(res, 503, rpc_error_body(ErrorCode::kInternalError, "Too many open streams"));
+            return;
+        }
+        std::string last = req.get_header_value("Last-Event-ID");
+        if (!last.empty()) {
+            auto us = last.rfind('_');
+            std::shared_ptr<Stream> st;
+            if (us != std::string::npos) {
+                std::lock_guard lock(mu);
+                auto it = streams.find(last.substr(0, us));
+                if (it != streams.end() && it->second->session_id() == sid) st = it->second;
+            }
+            if (st) {
+                size_t cursor = 0;
+                try {
+                    cursor = std::stoul(last.substr(us + 1));
+                } catch (...) {
+                }
+                serve_stream(res, st, cursor, true);
+                return;
+            }
+        }
+        auto st = new_stream(StreamKind::kStandalone, false, session, true);
+        st->set_priming(version_at_least(session->version(), kV20251125));
+        session->set_standalone(st);
+        serve_stream(res, st, 0, true);
+    }
+
+    void delete_mcp(const httplib::Request& req, httplib::Response& res) {
+        if (!check_origin(req, res)) return;
+        HeaderMap headers = header_map(req);
+        std::any principal;
+        if (!authenticate(headers, res, principal)) return;
+        std::string sid = req.get_header_value("Mcp-Session-Id");
+        if (sid.empty()) {
+            send_json(res, 400, rpc_error_body(ErrorCode::kInvalidRequest,
+                                               "Bad Request: Mcp-Session-Id header is required"));
+            return;
+        }
+        if (!server.find_session(sid)) {
+            send_json(res, 404, rpc_error_body(ErrorCode::kInvalidRequest, "Session not found"));
+            return;
+        }
+        server.close_session(sid);
+        res.status = 200;
+    }
+
+    // ---- legacy HTTP+SSE (2024-11-05) ----
+
+    void get_sse(const httplib::Request& req, httplib::Response& res) {
+        if (!check_origin(req, res)) return;
+        HeaderMap headers = header_map(req);
+        std::any principal;
+        if (!authenticate(headers, res, principal)) return;
+        if (open_streams.load() >= options.max_streams) {
+            send_json(res, 503, rpc_error_body(ErrorCode::kInternalError, "Too many open streams"));
+            return;
+        }
+        auto session = server.create_session();
+        auto st = new_stream(StreamKind::kLegacySse, false, session, false);
+        st->set_plain();
+        st->append_raw("event: endpoint\ndata: /messages?sessionId=" + session->id() + "\n\n");
+        session->set_standalone(st);
+        {
+            std::lock_guard lock(mu);
+            legacy_principals[session->id()] = principal;
+        }
+        res.status = 200;
+        res.set_header("Cache-Control", "no-cache, no-transform");
+        res.set_header("X-Accel-Buffering", "no");
+        ++open_streams;
+        st->set_consumer(true);
+        auto keepalive = std::chrono::duration_cast<std::chrono::milliseconds>(options.keepalive);
+        auto last_write = std::make_shared<Clock::time_point>(Clock::now());
+        size_t cursor = 0;
+        res.set_chunked_content_provider(
+            "text/event-stream",
+            [st, cursor, keepalive, last_write](size_t, httplib::DataSink& sink) mutable {
+                bool complete = false, kicked = false;
+                auto events = st->wait(cursor, complete, kicked, std::chrono::milliseconds(250));
+                for (const auto& ev : events)
+                    if (!sink.write(ev.data(), ev.size())) return false;
+                if (!events.empty()) *last_write = Clock::now();
+                if (complete) {
+                    sink.done();
+                    return true;
+                }
+                if (!sink.is_writable()) return false;
+                if (Clock::now() - *last_write >= keepalive) {
+                    static const std::string kPing = ": keepalive\n\n";
+                    if (!sink.write(kPing.data(), kPing.size())) return false;
+                    *last_write = Clock::now();
+                }
+                return true;
+            },
+            [this, st, session](bool) {
+                st->set_consumer(false);
+                --open_streams;
+                server.close_session(session->id());
+                std::lock_guard lock(mu);
+                legacy_principals.erase(session->id());
+            });
+    }
+
+    void post_messages(const httplib::Request& req, httplib::Response& res) {
+        if (!check_origin(req, res)) return;
+        HeaderMap headers = header_map(req);
+        std::any principal;
+        if (!authenticate(headers, res, principal)) return;
+        std::string sid = req.get_param_value("sessionId");
+        auto session = sid.empty() ? nullptr : server.find_session(sid);
+        auto channel = session ? session->standalone() : nullptr;
+        if (!session || !channel) {
+            send_json(res, 404, rpc_error_body(ErrorCode::kInvalidRequest, "Session not found"));
+            return;
+        }
+        session->touch();
+        json payload;
+        try {
+            payload = json::parse(req.body);
+        } catch (const json::parse_error& e) {
+            channel->send(make_error(nullptr, ErrorCode::kParseError, std::string("Parse error: ") + e.what()));
+            send_json(res, 400, rpc_error_body(ErrorCode::kParseError, "Parse error"));
+            return;
+        }
+        Incoming in{session, channel, nullptr, principal};
+        auto work = [this, payload, in, channel]() {
+            Outcome o = server.handle(payload, in);
+            if (o.response) channel->send(*o.response);
+        };
+        if (Server::runs_long(payload)) {
+            ++background;
+            std::thread([work, this]() {
+                work();
+                --background;
+            }).detach();
+        } else {
+            work();
+        }
+        res.status = 202;
+        res.set_content("Accepted", "text/plain");
+    }
+
+    std::map<std::string, std::any> legacy_principals;
+
+    void janitor_loop() {
+        std::unique_lock lock(mu);
+        while (!stopping.load()) {
+            janitor_cv.wait_for(lock, std::chrono::seconds(30));
+            if (stopping.load()) break;
+            auto now = Clock::now();
+            for (auto it = streams.begin(); it != streams.end();) {
+                if (it->second->expired(now))
+                    it = streams.erase(it);
+                else
+                    ++it;
+            }
+            lock.unlock();
+            server.expire_sessions(options.session_idle);
+            lock.lock();
+        }
+    }
+};
+
+HttpTransport::HttpTransport(Server& server, HttpOptions options)
+    : impl_(std::make_unique<Impl>(server, std::move(options))) {
+    auto& http = impl_->http;
+    size_t threads = impl_->options.threads;
+    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    http.set_payload_max_length(impl_->options.max_body_bytes);
+    http.set_keep_alive_max_count(100000);
+    http.set_keep_alive_timeout(5);
+    http.set_read_timeout(30);
+    http.set_write_timeout(30);
+    Impl* p = impl_.get();
+    http.Post("/mcp", [p](const httplib::Request& q, httplib::Response& r) { p->post_mcp(q, r); });
+    http.Get("/mcp", [p](const httplib::Request& q, httplib::Response& r) { p->get_mcp(q, r); });
+    http.Delete("/mcp", [p](const httplib::Request& q, httplib::Response& r) { p->delete_mcp(q, r); });
+    if (impl_->options.legacy_sse) {
+        http.Get("/sse", [p](const httplib::Request& q, httplib::Response& r) { p->get_sse(q, r); });
+        http.Post("/messages",
+                  [p](const httplib::Request& q, httplib::Response& r) { p->post_messages(q, r); });
+        http.Post("/message",
+                  [p](const httplib::Request& q, httplib::Response& r) { p->post_messages(q, r); });
+    }
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        try {
+            if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            spdlog::error("http handler failed: {}", e.what());
+        } catch (...) {
+            spdlog::error("http handler failed");
+        }
+        send_json(res, 500, rpc_error_body(ErrorCode::kInternalError, "Internal error"));
+    });
+}
+
+HttpTransport::~HttpTransport() { stop(); }
+
+void HttpTransport::bind() {
+    auto& o = impl_->options;
+    if (o.port == 0) {
+        impl_->port = impl_->http.bind_to_any_port(o.host);
+        if (impl_->port <= 0) throw std::runtime_error("cannot bind " + o.host + ":0");
+    } else {
+        if (!impl_->http.bind_to_port(o.host, o.port))
+            throw std::runtime_error("cannot bind " + o.host + ":" + std::to_string(o.port) +
+                                     " (in use, or not an address of this machine)");
+        impl_->port = o.port;
+    }
+}
+
+int HttpTransport::port() const { return impl_->port; }
+
+void HttpTransport::run() {
+    impl_->janitor = std::thread([this] { impl_->janitor_loop(); });
+    impl_->http.listen_after_bind();
+}
+
+void HttpTransport::stop() {
+    if (impl_->stopping.exchange(true)) return;
+    impl_->server.shutdown();
+    impl_->janitor_cv.notify_all();
+    impl_->http.stop();
+    if (impl_->janitor.joinable()) impl_->janitor.join();
+    // Let detached request threads notice the shutdown.
+    for (int i = 0; i < 200 && impl_->background.load() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+httplib::Server& HttpTransport::raw() { return impl_->http; }
+
+size_t HttpTransport::open_streams() const { return impl_->open_streams.load(); }
+
+}  // namespace mcp

@@ -1,0 +1,74 @@
+// HTTP transports on one cpp-httplib server: Streamable HTTP at /mcp (both protocol eras) and
+// the legacy HTTP+SSE transport (GET /sse + POST /messages). Other doors (voice, webhooks,
+// health) mount their routes through raw().
+#pragma once
+
+#include "mcp/server.hpp"
+
+#include <any>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace mcp {
+
+/// Result of authenticating an HTTP request: a principal, or a refusal.
+struct AuthDecision {
+    bool allowed = true;
+    std::any principal;
+    int status = 401;            // when refused
+    std::string www_authenticate;  // when refused with 401
+    std::string message;
+};
+
+struct HttpOptions {
+    std::string host = "127.0.0.1";
+    int port = 8787;  // 0: an ephemeral port (see HttpTransport::port())
+    size_t max_body_bytes = 4 * 1024 * 1024;
+    size_t threads = 192;      // connection threads; SSE streams each hold one
+    size_t max_streams = 128;  // open SSE streams at once (more get 503)
+    std::chrono::seconds session_idle{std::chrono::minutes(30)};
+    std::chrono::seconds keepalive{std::chrono::seconds(15)};
+    int sse_retry_ms = 1000;
+    /// Extra Host names / Origins accepted besides loopback ones (DNS-rebinding protection).
+    std::vector<std::string> allowed_hosts;
+    std::vector<std::string> allowed_origins;
+    bool legacy_sse = true;
+    /// Called for every MCP request (not for routes mounted by others). Empty: allow all.
+    std::function<AuthDecision(const HeaderMap& headers)> authenticate;
+};
+
+class HttpTransport {
+public:
+    HttpTransport(Server& server, HttpOptions options);
+    ~HttpTransport();
+    HttpTransport(const HttpTransport&) = delete;
+    HttpTransport& operator=(const HttpTransport&) = delete;
+
+    /// Binds the listening socket; throws std::runtime_error when it cannot.
+    void bind();
+    int port() const;
+    /// Serves until stop(). Call bind() first.
+    void run();
+    void stop();
+    /// For mounting further routes (/healthz, /voice/..., /webhooks/...).
+    httplib::Server& raw();
+    size_t open_streams() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// True when `host` (a Host header value or an Origin's host, with or without port) is a
+/// loopback name: localhost, 127.0.0.1 (any 127/8), [::1].
+bool is_loopback_host(const std::string& host);
+
+}  // namespace mcp
