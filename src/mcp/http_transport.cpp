@@ -150,10 +150,11 @@ public:
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return finished_; });
     }
-    /// Blocks until the request either produced an event or finished.
+    /// Blocks until the request produced an event, finished, or asked to drop the connection
+    /// (SSE polling: the client then gets a primed stream it resumes with Last-Event-ID).
     void wait_first() {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return !events_.empty() || finished_; });
+        cv_.wait(lock, [&] { return !events_.empty() || finished_ || kick_; });
     }
     size_t event_count() const {
         std::lock_guard lock(mu_);
@@ -320,12 +321,13 @@ struct HttpTransport::Impl {
                 }
                 bool complete = false, kicked = false;
                 auto events = stream->wait(cursor, complete, kicked, std::chrono::milliseconds(250));
-                if (kicked) return false;
                 for (const auto& ev : events) {
                     if (!sink.write(ev.data(), ev.size())) return false;
                     *last_write = Clock::now();
                 }
-                if (complete) {
+                if (complete || kicked) {
+                    // Kicked (SSE polling): end this response cleanly; the client resumes
+                    // with Last-Event-ID and gets the rest from the stream's log.
                     sink.done();
                     return true;
                 }
