@@ -7,6 +7,8 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace mcp {
@@ -26,16 +28,104 @@ nlohmann::json normalize(const nlohmann::json& schema) {
     return copy;
 }
 
-std::string path_of(const std::vector<std::string>& context) {
-    std::string path;
+std::vector<std::string> parts_of(const std::vector<std::string>& context) {
+    std::vector<std::string> parts;
     for (const auto& part : context) {
         if (part == "<root>") continue;
         std::string p = part;
         if (p.size() >= 2 && p.front() == '[' && p.back() == ']') p = p.substr(1, p.size() - 2);
         if (p.size() >= 2 && p.front() == '"' && p.back() == '"') p = p.substr(1, p.size() - 2);
-        path += "/" + p;
+        parts.push_back(std::move(p));
     }
+    return parts;
+}
+
+std::string path_of(const std::vector<std::string>& parts) {
+    std::string path;
+    for (const auto& p : parts) path += "/" + p;
     return path.empty() ? "(root)" : path;
+}
+
+/// The subschema that governs `parts` (following properties/items only), or null.
+const nlohmann::json* subschema_at(const nlohmann::json& schema, const std::vector<std::string>& parts) {
+    const nlohmann::json* s = &schema;
+    for (const auto& p : parts) {
+        if (!s->is_object()) return nullptr;
+        if (s->contains("properties") && (*s)["properties"].contains(p)) {
+            s = &(*s)["properties"][p];
+        } else if (s->contains("items") && (*s)["items"].is_object() &&
+                   !p.empty() && std::all_of(p.begin(), p.end(), ::isdigit)) {
+            s = &(*s)["items"];
+        } else {
+            return nullptr;
+        }
+    }
+    return s;
+}
+
+const nlohmann::json* value_at(const nlohmann::json& value, const std::vector<std::string>& parts) {
+    const nlohmann::json* v = &value;
+    for (const auto& p : parts) {
+        if (v->is_object() && v->contains(p)) {
+            v = &(*v)[p];
+        } else if (v->is_array() && !p.empty() && std::all_of(p.begin(), p.end(), ::isdigit) &&
+                   std::stoul(p) < v->size()) {
+            v = &(*v)[std::stoul(p)];
+        } else {
+            return nullptr;
+        }
+    }
+    return v;
+}
+
+std::string json_type(const nlohmann::json& v) {
+    if (v.is_null()) return "null";
+    if (v.is_boolean()) return "boolean";
+    if (v.is_number_integer() || v.is_number_unsigned()) return "integer";
+    if (v.is_number()) return "number";
+    if (v.is_string()) return "string";
+    if (v.is_array()) return "array";
+    return "object";
+}
+
+std::string join_values(const nlohmann::json& list, bool keys) {
+    std::string out;
+    if (keys) {
+        for (const auto& [k, _] : list.items()) out += (out.empty() ? "" : ", ") + k;
+    } else {
+        for (const auto& v : list) out += (out.empty() ? "" : ", ") + v.dump();
+    }
+    return out;
+}
+
+/// Rewrites valijson's generic descriptions into text a model can act on.
+std::string explain(const std::string& description, const nlohmann::json& schema,
+                    const nlohmann::json& value, const std::vector<std::string>& parts) {
+    std::string d = description;
+    if (!d.empty() && d.back() == '.') d.pop_back();
+    const nlohmann::json* sub = subschema_at(schema, parts);
+    const nlohmann::json* actual = value_at(value, parts);
+    if (d.rfind("Object contains a property that could not be validated", 0) == 0) {
+        auto q = d.rfind(": ");
+        std::string name = q == std::string::npos ? std::string("?") : d.substr(q + 2);
+        std::string msg = "unknown property " + name;
+        if (sub && sub->contains("properties")) {
+            std::string allowed = join_values((*sub)["properties"], true);
+            msg += allowed.empty() ? " (this takes no properties)" : " (allowed: " + allowed + ")";
+        }
+        return msg;
+    }
+    if (d.rfind("Value type not permitted", 0) == 0 && sub && sub->contains("type")) {
+        const auto& t = (*sub)["type"];
+        std::string want = t.is_string() ? t.get<std::string>() : join_values(t, false);
+        return "expected " + want + (actual ? ", got " + json_type(*actual) : std::string());
+    }
+    if (d.rfind("Failed to match against any enum values", 0) == 0 && sub && sub->contains("enum"))
+        return "must be one of: " + join_values((*sub)["enum"], false) +
+               (actual ? " (got " + actual->dump() + ")" : std::string());
+    if (d.rfind("Failed to match regex", 0) == 0 && sub && sub->contains("pattern"))
+        return "does not match the pattern " + (*sub)["pattern"].get<std::string>();
+    return d;
 }
 
 bool is_wrapper_message(const std::string& d) {
@@ -71,7 +161,8 @@ std::vector<std::string> SchemaValidator::validate(const nlohmann::json& value) 
     valijson::ValidationResults::Error error;
     std::vector<std::string> wrappers;
     while (results.popError(error)) {
-        std::string line = path_of(error.context) + ": " + error.description;
+        auto parts = parts_of(error.context);
+        std::string line = path_of(parts) + ": " + explain(error.description, impl_->document, value, parts);
         if (is_wrapper_message(error.description))
             wrappers.push_back(std::move(line));
         else

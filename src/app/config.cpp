@@ -1,0 +1,79 @@
+#include "app/config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace app {
+
+EnvLookup process_env() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        const char* v = std::getenv(name.c_str());
+        if (!v || !*v) return std::nullopt;
+        return std::string(v);
+    };
+}
+
+void parse_listen_address(const std::string& text, std::string& host, int& port) {
+    std::string h = "127.0.0.1", p = text;
+    if (!text.empty() && text.front() == '[') {
+        auto close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            throw std::invalid_argument("bad listen address '" + text + "' (expected [v6addr]:PORT)");
+        h = text.substr(1, close - 1);
+        p = text.substr(close + 2);
+    } else if (auto colon = text.rfind(':'); colon != std::string::npos) {
+        if (colon > 0) h = text.substr(0, colon);
+        p = text.substr(colon + 1);
+    }
+    char* end = nullptr;
+    long v = std::strtol(p.c_str(), &end, 10);
+    if (p.empty() || *end != '\0' || v < 0 || v > 65535)
+        throw std::invalid_argument("bad listen address '" + text + "' (expected HOST:PORT, e.g. 127.0.0.1:8787)");
+    host = h;
+    port = static_cast<int>(v);
+}
+
+static std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+        s.pop_back();
+    size_t i = 0;
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    return s.substr(i);
+}
+
+void apply_environment(Config& c, const EnvLookup& env) {
+    if (c.location_id.empty()) c.location_id = env("GHL_LOCATION_ID").value_or("");
+    if (auto v = env("GHL_BASE_URL")) c.base_url = *v;
+    if (c.token_file.empty()) c.token_file = env("GHL_TOKEN_FILE").value_or("");
+    if (!c.token_file.empty()) {
+        std::ifstream in(c.token_file);
+        if (!in) throw std::runtime_error("cannot read the token file " + c.token_file);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        c.token = trim(ss.str());
+        if (c.token.empty()) throw std::runtime_error("the token file " + c.token_file + " is empty");
+    } else if (auto v = env("GHL_PRIVATE_INTEGRATION_TOKEN")) {
+        c.token = trim(*v);
+    }
+    if (c.api_key.empty()) c.api_key = env("GHL_MCP_API_KEY").value_or("");
+}
+
+std::string credential_problem(const Config& c) {
+    if (c.sandbox) return {};
+    if (!c.has_credentials())
+        return "No GoHighLevel credentials configured. Either:\n"
+               "  * try it without a GHL account on the built-in sandbox (simulated sub-account):\n"
+               "      ghl-mcp serve --sandbox            (or: make run)\n"
+               "  * or connect a real sub-account with a Private Integration Token:\n"
+               "      export GHL_PRIVATE_INTEGRATION_TOKEN=pit-...   (Settings > Private Integrations)\n"
+               "      export GHL_LOCATION_ID=<your location id>\n"
+               "      ghl-mcp serve\n";
+    if (c.location_id.empty())
+        return "GHL_PRIVATE_INTEGRATION_TOKEN is set but GHL_LOCATION_ID is not: set it to the "
+               "sub-account (location) id the token belongs to, or pass --location-id.\n";
+    return {};
+}
+
+}  // namespace app

@@ -1,0 +1,48 @@
+// Configuration of one ghl-mcp process: flags > environment (GHL_*, GHL_MCP_*) > defaults.
+// Secrets come only from the environment or files, never from flags (they would show in `ps`).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace app {
+
+/// Reads one environment variable (injectable for tests).
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup process_env();
+
+struct Config {
+    // GHL side.
+    bool sandbox = false;
+    std::string base_url = "https://services.leadconnectorhq.com";
+    std::string location_id;  // GHL_LOCATION_ID / --location-id
+    std::string token;        // GHL_PRIVATE_INTEGRATION_TOKEN or --token-file (never logged)
+    std::string token_file;
+
+    // Our side.
+    bool http = false;          // serve over HTTP instead of stdio
+    std::string http_host = "127.0.0.1";
+    int http_port = 8787;
+    std::vector<std::string> allowed_origins;
+    std::vector<std::string> allowed_hosts;
+    bool legacy_sse = true;
+    std::string api_key;  // GHL_MCP_API_KEY: Bearer credential required on HTTP when set
+    std::string log_level = "info";
+
+    bool has_credentials() const { return !token.empty(); }
+};
+
+/// Parses "HOST:PORT", "[v6]:PORT" or ":PORT"/"PORT" (host 127.0.0.1). Throws
+/// std::invalid_argument with a readable message.
+void parse_listen_address(const std::string& text, std::string& host, int& port);
+
+/// Fills the environment-derived fields that flags did not set and reads --token-file.
+/// Throws std::runtime_error with an actionable message (unreadable token file, ...).
+void apply_environment(Config& config, const EnvLookup& env);
+
+/// Why this configuration cannot serve GHL, as text for a human; empty when it can.
+std::string credential_problem(const Config& config);
+
+}  // namespace app

@@ -1,0 +1,93 @@
+#include "app/wiring.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace app {
+namespace {
+
+/// Side messages of an in-process call (logs, progress) go to stderr.
+class StderrChannel : public mcp::Channel {
+public:
+    bool send(const json& message) override {
+        spdlog::info("{}", message.dump());
+        return true;
+    }
+    bool open() const override { return true; }
+};
+
+}  // namespace
+
+std::string instructions(bool sandbox) {
+    std::string text =
+        "Tools for one GoHighLevel (GHL) CRM: contacts, calendars and bookings, opportunities "
+        "and pipelines, conversations and messages, workflows. Every tool accepts an optional "
+        "locationId; without it the server's default sub-account is used. Read-only tools are "
+        "marked with readOnlyHint; tools that send messages or change records act on real "
+        "customer data, so confirm intent before using them. Errors come back as tool results "
+        "with isError and a message that says what to fix.";
+    if (sandbox)
+        text = "SANDBOX: this server is connected to a simulated GHL sub-account with demo data, "
+               "not a real CRM. Nothing you do here reaches real customers. " + text;
+    return text;
+}
+
+App::App(const Config& config, bool offline) : config_(config) {
+    (void)offline;
+    env_.server_name = "ghl-mcp";
+    env_.server_version = GHL_MCP_VERSION;
+    env_.sandbox = config.sandbox;
+    env_.api_base_url = config.base_url;
+    env_.default_location_id = config.location_id;
+
+    registry_ = std::make_shared<mcp::Registry>();
+    tools::register_all(*registry_, env_);
+
+    mcp::ServerOptions o;
+    o.name = "ghl-mcp";
+    o.version = GHL_MCP_VERSION;
+    o.title = config.sandbox ? "GoHighLevel CRM (SANDBOX)" : "GoHighLevel CRM";
+    o.description = "MCP server for the GoHighLevel CRM";
+    o.instructions = instructions(config.sandbox);
+    server_ = std::make_unique<mcp::Server>(o, registry_);
+    if (config.sandbox) spdlog::warn("SANDBOX mode: simulated GHL data, no real CRM is touched");
+}
+
+App::~App() { server_->shutdown(); }
+
+CallOutput App::call(const std::string& name, const json& arguments) {
+    json request = {
+        {"jsonrpc", "2.0"},
+        {"id", 1},
+        {"method", "tools/call"},
+        {"params",
+         {{"name", name},
+          {"arguments", arguments},
+          {"_meta",
+           {{mcp::meta::kProtocolVersion, std::string(mcp::kV20260728)},
+            {mcp::meta::kClientInfo, {{"name", "ghl-mcp call"}, {"version", GHL_MCP_VERSION}}},
+            {mcp::meta::kClientCapabilities, json::object()}}}}},
+    };
+    mcp::Incoming in;
+    in.channel = std::make_shared<StderrChannel>();
+    in.modern = true;
+    mcp::Outcome o = server_->handle(request, in);
+    CallOutput out;
+    if (!o.response) {
+        out.protocol_error = "no response";
+        return out;
+    }
+    const json& r = *o.response;
+    if (r.contains("error")) {
+        out.protocol_error = r["error"].value("message", "unknown error");
+        return out;
+    }
+    const json& result = r["result"];
+    out.is_error = result.value("isError", false);
+    if (result.contains("structuredContent") && !out.is_error)
+        out.result = result["structuredContent"];
+    else
+        out.result = result.value("content", json::array());
+    return out;
+}
+
+}  // namespace app

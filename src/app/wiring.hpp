@@ -1,0 +1,48 @@
+// Wiring: builds the tool catalog, the MCP server and (later) the GHL client and sandbox from
+// a Config. Transports are attached by the CLI.
+#pragma once
+
+#include "app/config.hpp"
+
+#include "mcp/server.hpp"
+#include "tools/catalog.hpp"
+
+#include <memory>
+#include <string>
+
+namespace app {
+
+using json = mcp::json;
+
+/// Result of a one-shot tool call (`ghl-mcp call`).
+struct CallOutput {
+    json result;                 // structuredContent when present, else the content blocks
+    bool is_error = false;       // the tool reported an error (isError)
+    std::string protocol_error;  // the call itself failed (unknown tool, ...)
+};
+
+class App {
+public:
+    /// `offline`: build the catalog only (listing tools needs no GHL access).
+    explicit App(const Config& config, bool offline = false);
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    mcp::Server& server() { return *server_; }
+    const tools::Environment& environment() const { return env_; }
+
+    /// Runs one tools/call in-process through the same dispatcher the transports use.
+    CallOutput call(const std::string& name, const json& arguments);
+
+private:
+    Config config_;
+    tools::Environment env_;
+    std::shared_ptr<mcp::Registry> registry_;
+    std::unique_ptr<mcp::Server> server_;
+};
+
+/// The server's instructions text (sent in initialize / server/discover).
+std::string instructions(bool sandbox);
+
+}  // namespace app

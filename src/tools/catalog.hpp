@@ -1,0 +1,53 @@
+// The tool catalog: every tool's definition comes from schemas/tools/<name>.json (embedded in
+// the binary); its handler is registered in exactly one list (catalog.cpp). A definition
+// without a handler, or a handler without a definition, fails at start-up and in the tests.
+#pragma once
+
+#include "mcp/registry.hpp"
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace tools {
+
+using json = mcp::json;
+
+/// What handlers need from the application. Grows as tool groups land (GHL client, stores).
+struct Environment {
+    std::string server_name = "ghl-mcp";
+    std::string server_version;
+    bool sandbox = false;
+    std::string api_base_url;
+    std::string default_location_id;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+/// One embedded definition file, parsed: the wire definition plus off-wire metadata.
+struct Definition {
+    std::string file;     // e.g. "get_server_status.json"
+    json wire;            // name, title, description, inputSchema, outputSchema, annotations
+    std::string toolset;  // e.g. "contacts"; never sent on the wire
+};
+
+/// Parses every embedded schemas/tools/*.json. Throws std::runtime_error naming the file on
+/// malformed JSON, a name that does not match the file name, or a missing required field.
+std::vector<Definition> definitions();
+
+/// Builds the handler for one tool; `env` outlives the registry.
+using HandlerFactory = std::function<mcp::ToolHandler(const Environment& env)>;
+
+struct Registration {
+    std::string name;
+    HandlerFactory make;
+};
+
+/// The one registration list (every tool the server offers).
+const std::vector<Registration>& registrations();
+
+/// Registers every tool into `registry`. Throws std::logic_error when a definition has no
+/// handler or a handler has no definition.
+void register_all(mcp::Registry& registry, const Environment& env);
+
+}  // namespace tools
