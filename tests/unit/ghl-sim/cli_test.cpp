@@ -1,0 +1,115 @@
+// The ghl-sim binary: prints its URL, serves, stops cleanly on SIGTERM/SIGINT, rejects bad flags.
+#include "sim_support.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+
+extern char** environ;
+
+namespace simtest {
+namespace {
+
+struct Child {
+    pid_t pid = -1;
+    int out = -1;  ///< the child's stdout
+};
+
+Child spawn(std::vector<std::string> args) {
+    args.insert(args.begin(), GHL_SIM_BINARY);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int fds[2];
+    EXPECT_EQ(::pipe(fds), 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    Child child;
+    EXPECT_EQ(posix_spawn(&child.pid, GHL_SIM_BINARY, &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    child.out = fds[0];
+    return child;
+}
+
+/// Everything the child writes until `stop` appears or it closes stdout (10 s at most).
+std::string read_until(int fd, const std::string& stop) {
+    std::string text;
+    char buf[4096];
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline &&
+           (stop.empty() || text.find(stop) == std::string::npos)) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) continue;
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    return text;
+}
+
+int wait_exit(pid_t pid) {
+    int status = 0;
+    for (int i = 0; i < 200; ++i) {
+        if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return -2;
+}
+
+TEST(Cli, ServesPrintsUrlAndStopsOnSignals) {
+    for (int sig : {SIGTERM, SIGINT}) {
+        Child child = spawn({"--port", "0", "--seed", "3", "--token", "cli-a", "--token", "cli-b",
+                             "--rate", "50/1s", "--log-requests"});
+        const std::string line = read_until(child.out, "\n");
+        ASSERT_EQ(line.rfind("http://127.0.0.1:", 0), 0u) << line;
+        const int port = std::stoi(line.substr(std::strlen("http://127.0.0.1:")));
+        {
+            httplib::Client client("127.0.0.1", port);
+            const httplib::Headers headers = {{"Authorization", "Bearer cli-b"}, {"Version", kV1}};
+            auto r = client.Get("/locations/" + std::string(ghlsim::kDefaultLocationId), headers);
+            ASSERT_TRUE(r);
+            EXPECT_EQ(r->status, 200);
+            EXPECT_EQ(r->get_header_value("X-RateLimit-Max"), "50");
+            EXPECT_EQ(r->get_header_value("X-RateLimit-Interval-Milliseconds"), "1000");
+        }
+        ::kill(child.pid, sig);
+        EXPECT_EQ(wait_exit(child.pid), 0) << sig;
+        ::close(child.out);
+    }
+}
+
+TEST(Cli, PrintSeedAndBadFlags) {
+    Child child = spawn({"--print-seed", "--seed", "5"});
+    const std::string text = read_until(child.out, "");
+    EXPECT_EQ(wait_exit(child.pid), 0);
+    ::close(child.out);
+    const Json facts = Json::parse(text, nullptr, false);
+    ASSERT_TRUE(facts.is_object()) << text;
+    EXPECT_EQ(facts["contacts"], 250);
+    EXPECT_EQ(facts["locationId"], ghlsim::kDefaultLocationId);
+    ghlsim::Options o = options(5);
+    o.now = nullptr;
+    EXPECT_EQ(facts["phoneOnlyContactIds"], Json(ghlsim::Simulator(o).seed_facts().phone_only_contact_ids));
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"--rate", "lots"}, std::vector<std::string>{"--faults", "5xx=3"}}) {
+        Child c = spawn(bad);
+        read_until(c.out, "");
+        EXPECT_EQ(wait_exit(c.pid), 2) << bad[0];
+        ::close(c.out);
+    }
+}
+
+}  // namespace
+}  // namespace simtest

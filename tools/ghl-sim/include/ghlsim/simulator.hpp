@@ -1,0 +1,177 @@
+// The GHL simulator: an in-process GoHighLevel API v2 stand-in served over real HTTP.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ghlsim {
+
+/// The id of the seeded sub-account unless Options::location_id says otherwise (20 chars, like
+/// every GHL id).
+inline constexpr std::string_view kDefaultLocationId = "sbxL0c4t1onQm2Vt9RkP";
+/// The agency (company) that owns the seeded sub-account.
+inline constexpr std::string_view kCompanyId = "sbxC0mp4nyQm2Vt9RkP1";
+
+/// Burst limit: at most `max_requests` per `interval_ms` per token (GHL: 100 per 10 s).
+struct RateLimit {
+    int max_requests = 100;
+    int interval_ms = 10000;
+
+    /// Parses "100/10s", "5/500ms", "60/1m" or "100/10000" (milliseconds when no unit).
+    /// Throws std::invalid_argument on anything else.
+    static RateLimit parse(std::string_view spec);
+};
+
+/// Failures injected on purpose so tests can prove a client's behaviour.
+///
+/// Half of the injected failures happen after the request was applied, like a gateway that loses
+/// the answer of a backend that did the work: 500 and 503 are answered before the handler runs,
+/// 502 and 504 after it (a create answered 502/504 did create); a reset hits before or after the
+/// handler with equal odds. Counters and the request log tell them apart (a reset is logged with
+/// status 0). Decisions come from a generator seeded with Options::seed.
+struct Faults {
+    double error_5xx_ratio = 0.0;  ///< share of authenticated requests answered 500/502/503/504
+    double reset_ratio = 0.0;      ///< share of requests whose TCP connection is reset (RST)
+    int latency_ms = 0;            ///< added before every request is handled
+    int burst_429 = 0;             ///< the next N authenticated requests get 429 + Retry-After
+
+    /// Parses "5xx=0.1,reset=0.05,latency=200,burst429=5" (any subset, any order; "" is none).
+    /// Throws std::invalid_argument on an unknown key or a bad value.
+    static Faults parse(std::string_view spec);
+};
+
+/// One request as the simulator saw it, kept for tests (see Simulator::requests).
+struct RequestRecord {
+    std::string method;
+    std::string path;   ///< without the query string
+    std::string query;  ///< the raw query string, without '?'
+    std::map<std::string, std::string> headers;  ///< request headers, names lower-cased
+    std::string body;
+    int status = 0;
+    std::int64_t at_ms = 0;  ///< when it arrived (simulator clock, epoch ms)
+};
+
+/// What the API has done since start, for assertions.
+struct Counters {
+    int requests = 0;
+    int rate_limited = 0;  ///< 429s (real limit or injected burst)
+    int faults = 0;        ///< injected 5xx and resets
+    int contacts_created = 0;
+    int contacts_updated = 0;
+    int contacts_deleted = 0;
+    int notes_created = 0;
+    int tasks_created = 0;
+    int appointments_created = 0;
+    int appointments_updated = 0;
+    int appointments_deleted = 0;
+    int opportunities_created = 0;
+    int opportunities_updated = 0;
+    int opportunities_deleted = 0;
+    int messages_sent = 0;      ///< POST /conversations/messages
+    int messages_inbound = 0;   ///< POST /conversations/messages/inbound
+    int workflow_enrolments = 0;
+    int campaign_enrolments = 0;
+};
+
+/// Facts about the deterministic seed, so end-to-end tests can assert exact sets.
+struct SeedFacts {
+    std::string location_id;
+    std::string company_id;
+    std::int64_t reference_now_ms = 0;  ///< the "now" the seed was laid out against
+
+    int contacts = 0;
+    int opportunities = 0;
+    int conversations = 0;
+    int messages = 0;
+    int appointments = 0;
+
+    std::vector<std::string> user_ids;
+    std::vector<std::string> calendar_ids;  ///< New York, Chicago (two members), Los Angeles
+    std::vector<std::string> pipeline_ids;
+    std::vector<std::string> workflow_ids;
+    std::vector<std::string> campaign_ids;
+
+    /// Open opportunities whose stage has not changed for more than 14 days. No seeded stage
+    /// change lies within a day of that threshold, so the set stays exact while tests run.
+    std::vector<std::string> stale_opportunity_ids;
+    /// Conversations whose last message is inbound (the contact is waiting for a reply).
+    std::vector<std::string> waiting_conversation_ids;
+    /// Conversations with unreadCount > 0 (a subset of the waiting ones).
+    std::vector<std::string> unread_conversation_ids;
+    std::vector<std::string> phone_only_contact_ids;
+    std::vector<std::string> email_only_contact_ids;
+    /// Contacts that share their email with at least one other contact.
+    std::vector<std::string> shared_email_contact_ids;
+    /// Confirmed appointments that start after reference_now_ms.
+    std::vector<std::string> upcoming_appointment_ids;
+};
+
+struct Options {
+    std::string host = "127.0.0.1";
+    int port = 0;  ///< 0: an ephemeral port, see Simulator::port()
+    std::uint64_t seed = 42;
+    std::vector<std::string> tokens = {"sandbox-token"};  ///< accepted Bearer tokens
+    RateLimit rate;
+    long daily_limit = 200000;  ///< per token per UTC day
+    Faults faults;
+    std::string location_id = std::string(kDefaultLocationId);
+    /// The simulator's clock: the seed is laid out against its value at construction, and
+    /// "now" in the API (free slots, timestamps) comes from it. Empty: the system clock.
+    std::function<std::chrono::system_clock::time_point()> now;
+    /// true: each endpoint accepts only the Version its spec declares (2021-04-15 for calendars
+    /// and conversations, 2021-07-28 for the rest) and answers 400 to another published one.
+    /// false: any published version (2021-04-15, 2021-07-28, 2023-02-21, v3, legacy) is accepted,
+    /// as live GHL does. Either way a missing Version is 401 "version header was not found." and
+    /// an unpublished one 401 "version header is invalid", which is what live GHL answers.
+    bool strict_version = true;
+    /// GET /conversations/{id}/messages answers {lastMessageId, nextPage, messages[]} as the
+    /// current spec says (false), or nests that page under "messages" as the older spec and the
+    /// live API do (true), so clients can prove they parse both.
+    bool nested_messages = false;
+    /// Called after every request (from the server's threads), e.g. for --log-requests.
+    std::function<void(const RequestRecord&)> on_request;
+    std::size_t request_log_capacity = 10000;  ///< oldest records are dropped beyond this
+};
+
+/// A GHL API v2 simulator on a loopback port. Thread-safe; start() and stop() may each be called
+/// once per object (stop() is idempotent and also runs in the destructor).
+class Simulator {
+public:
+    explicit Simulator(Options options);
+    ~Simulator();
+    Simulator(const Simulator&) = delete;
+    Simulator& operator=(const Simulator&) = delete;
+
+    /// Binds (port 0 picks a free port) and serves on a background thread; returns once the
+    /// server accepts connections. Throws std::runtime_error if the address cannot be bound.
+    void start();
+    void stop();
+    bool running() const;
+
+    int port() const;
+    std::string base_url() const;  ///< "http://127.0.0.1:PORT"
+    const std::string& location_id() const;
+    const std::vector<std::string>& tokens() const;
+
+    const SeedFacts& seed_facts() const;
+    Counters counters() const;
+    std::vector<RequestRecord> requests() const;
+    void clear_requests();
+
+    /// Replaces the injected faults (a new burst_429 re-arms the burst).
+    void set_faults(const Faults& faults);
+    /// Forgets every token's burst and daily usage.
+    void reset_rate_limits();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ghlsim

@@ -1,0 +1,145 @@
+// What every route handler shares: the call (request, path parameters, parsed body, clock), GHL's
+// error bodies, class-validator style input checks and the route table.
+#pragma once
+
+#include "store.hpp"
+
+#include <httplib.h>
+
+#include <exception>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ghlsim {
+
+/// The Version values the specs declare: calendars and conversations, and everything else.
+inline constexpr const char* kVersionCalendars = "2021-04-15";
+inline constexpr const char* kVersionDefault = "2021-07-28";
+
+/// An error answered with GHL's body. Thrown by handlers and helpers; the dispatcher turns it
+/// into the response (and adds the traceId every GHL response carries).
+struct ApiError : std::exception {
+    int status = 400;
+    Json body;
+
+    ApiError(int status_code, Json error_body) : status(status_code), body(std::move(error_body)) {}
+    const char* what() const noexcept override { return "GHL API error"; }
+
+    /// 400 {statusCode, message, error: "Bad Request"} (BadRequestDTO).
+    static ApiError bad_request(const std::string& message);
+    /// 422 {statusCode, message: [...], error: "Unprocessable Entity"} (UnprocessableDTO).
+    static ApiError unprocessable(std::vector<std::string> messages);
+    /// 403 {statusCode, message: "The token does not have access to this location."}.
+    static ApiError foreign_location();
+};
+
+/// A successful answer.
+struct Reply {
+    int status = 200;
+    Json body;
+};
+
+/// One request as a handler sees it. The store's mutex is held for the handler's whole run.
+class Call {
+public:
+    Call(const httplib::Request& request, std::map<std::string, std::string> path_params,
+         Store& data, const Options& options, Ms now_ms)
+        : req(request), store(data), opts(options), now(now_ms), params_(std::move(path_params)) {}
+
+    const httplib::Request& req;
+    Store& store;
+    const Options& opts;
+    Ms now;
+
+    /// A path parameter ({contactId} ...).
+    const std::string& param(const std::string& name) const { return params_.at(name); }
+    bool has_query(const std::string& name) const { return req.has_param(name.c_str()); }
+    /// The (already percent-decoded) query value, or `fallback` when absent.
+    std::string query(const std::string& name, const std::string& fallback = "") const;
+    /// Every value of a repeated query parameter (`userIds=a&userIds=b`, also `userIds[]=`).
+    std::vector<std::string> query_all(const std::string& name) const;
+    /// The JSON body: {} when empty; 400 when it is not JSON or not an object.
+    const Json& body();
+
+private:
+    std::map<std::string, std::string> params_;
+    std::optional<Json> body_;
+};
+
+// ---- input checks, with the messages NestJS's class-validator produces ----
+
+enum class Kind { kString, kBool, kNumber, kArray, kStringArray, kObject, kAny };
+
+struct Field {
+    std::string name;
+    Kind kind = Kind::kString;
+    bool required = false;
+    std::vector<std::string> one_of = {};  ///< allowed values (strings), empty: any
+};
+
+/// Every violation of `dto` by `body` ("name should not be empty", "property x should not
+/// exist", ...), in field order. `forbid_unknown` reports properties the DTO does not declare.
+std::vector<std::string> check_body(const Json& body, const std::vector<Field>& dto,
+                                    bool forbid_unknown = true);
+/// check_body, throwing 422 when anything is wrong.
+void validate_body(const Json& body, const std::vector<Field>& dto, bool forbid_unknown = true);
+/// The same checks for query parameters (kString, kNumber, kBool; one_of). Unknown query
+/// parameters are tolerated.
+void validate_query(const Call& call, const std::vector<Field>& params);
+
+/// 403 unless `location_id` is the simulated sub-account.
+void check_location(const Store& store, const std::string& location_id);
+
+/// Integer query parameter with bounds; 422 with class-validator messages when out of range.
+long query_int(const Call& call, const std::string& name, long fallback, long min, long max);
+/// A JSON string member or "".
+std::string str(const Json& object, const char* key);
+/// A required ISO-8601 time (with offset); 422 "<name> must be a valid ISO 8601 date string".
+Ms parse_time_field(const std::string& value, const std::string& name);
+
+// ---- the route table ----
+
+using Handler = std::function<Reply(Call&)>;
+
+struct Route {
+    std::string method;
+    std::string pattern;  ///< "/contacts/{contactId}/tags" (no trailing slash)
+    std::vector<std::string> segments;
+    std::string version;  ///< the Version the spec declares
+    Handler handler;
+    /// The status of an input-validation failure: 422 where the spec declares UnprocessableDTO,
+    /// 400 (same array body) where it declares only BadRequestDTO, as calendars and
+    /// conversations do.
+    int validation_status = 422;
+};
+
+class Router {
+public:
+    void add(const std::string& method, const std::string& pattern, const std::string& version,
+             Handler handler, int validation_status = 422);
+    /// The most specific route for the path (static segments beat {parameters} from the left),
+    /// filling `params`; nullptr when none matches.
+    const Route* match(const std::string& method, const std::string& path,
+                       std::map<std::string, std::string>& params) const;
+    const std::vector<Route>& routes() const { return routes_; }
+
+private:
+    std::vector<Route> routes_;
+};
+
+void register_contact_routes(Router& router);
+void register_calendar_routes(Router& router);
+void register_opportunity_routes(Router& router);
+void register_conversation_routes(Router& router);
+void register_account_routes(Router& router);  // workflows, campaigns, locations, users, payments
+
+/// "Contact not found" etc. as GHL's 400.
+[[noreturn]] void not_found(const std::string& what);
+
+/// Contact-side helpers shared by several route files.
+Contact& contact_or_400(Store& store, const std::string& id);
+
+}  // namespace ghlsim
