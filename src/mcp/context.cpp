@@ -2,6 +2,7 @@
 #include "mcp/context.hpp"
 
 #include "mcp/server.hpp"
+#include "mcp/tasks.hpp"
 
 #include <thread>
 
@@ -53,6 +54,12 @@ void ToolContext::require_client_capability(const std::string& capability) const
 
 void ToolContext::disconnect() {
     if (call_.channel) call_.channel->disconnect();
+}
+
+bool ToolContext::in_task() const { return call_.task && call_.task->in_task(); }
+
+void ToolContext::continue_as_task() {
+    if (call_.task) call_.task->start(call_);
 }
 
 void ToolContext::notify(const std::string& method, json params) {

@@ -14,6 +14,7 @@
 namespace mcp {
 
 class Server;
+class TaskCall;
 
 /// Thrown by a handler (through ToolContext::require_input) to answer with an
 /// `input_required` result in the 2026-07-28 era (MRTR).
@@ -31,6 +32,9 @@ struct CallInfo {
     std::string protocol_version;
     json client_capabilities = json::object();
     std::shared_ptr<Session> session;  // legacy era only
+    // The connection whose notifications/cancelled can stop this call (a legacy session, or the
+    // stdio connection in the modern era); end_request() is owed to it when the call finishes.
+    std::shared_ptr<Session> cancel_scope;
     std::shared_ptr<Channel> channel;  // request-related messages (progress, logs, requests)
     json progress_token;               // null when the client asked for no progress
     std::optional<LogLevel> log_level; // minimum level forwarded to the client; none: no logs
@@ -38,6 +42,7 @@ struct CallInfo {
     std::chrono::steady_clock::time_point deadline;
     std::any principal;  // who is calling (API key scope), set by the transport
     std::optional<json> request_state;  // verified MRTR state (modern era)
+    std::shared_ptr<TaskCall> task;     // set when the call may run as a task (tasks extension)
 };
 
 class ToolContext {
@@ -82,6 +87,16 @@ public:
     /// Ends the current HTTP connection of this request's stream without ending the request;
     /// the client resumes with Last-Event-ID (SSE polling). No-op elsewhere.
     void disconnect();
+    /// Tasks extension (2026-07-28): true while this call runs as a task (its outcome is read
+    /// with tasks/get; require_input then parks the task in `input_required` until tasks/update).
+    bool in_task() const;
+    /// Tasks extension: from here on, run as a task when this call may be one (the client
+    /// declared `io.modelcontextprotocol/tasks` and the tool's taskSupport allows it): the
+    /// client gets a CreateTaskResult now and the rest of the handler runs in the background,
+    /// without progress or log notifications. No-op otherwise (the call stays synchronous) and
+    /// when already a task. For tools registered with TaskStart::kInHandler that first gather
+    /// input synchronously with require_input (MRTR). Throws RpcError when no task can be kept.
+    void continue_as_task();
     /// Sends a notification on this request's channel (e.g. list_changed in a fixture).
     void notify(const std::string& method, json params);
     Server& server() { return server_; }

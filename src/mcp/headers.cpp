@@ -86,6 +86,9 @@ void validate_http_headers(const HeaderMap& headers, const CallInfo& call, const
     const char* name_field = nullptr;
     if (call.method == "tools/call" || call.method == "prompts/get") name_field = "name";
     if (call.method == "resources/read") name_field = "uri";
+    // Tasks extension: the task id routes tasks/* requests to the instance holding the task.
+    if (call.method == "tasks/get" || call.method == "tasks/update" || call.method == "tasks/cancel")
+        name_field = "taskId";
     if (name_field) {
         const std::string* name = find_header(headers, "mcp-name");
         if (!name) mismatch("Mcp-Name header is required for " + call.method);

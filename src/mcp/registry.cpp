@@ -43,7 +43,8 @@ bool valid_tool_name(std::string_view name) {
     });
 }
 
-void Registry::add_tool(json definition, ToolHandler handler, std::string toolset) {
+void Registry::add_tool(json definition, ToolHandler handler, std::string toolset,
+                        TaskStart task_start) {
     if (!definition.is_object() || !definition.contains("name") ||
         !definition["name"].is_string())
         throw std::invalid_argument("tool definition needs a string name");
@@ -55,6 +56,17 @@ void Registry::add_tool(json definition, ToolHandler handler, std::string toolse
         throw std::invalid_argument("tool " + name + ": inputSchema must be an object schema");
     if (!handler) throw std::invalid_argument("tool " + name + " has no handler");
     auto tool = std::make_shared<Tool>();
+    if (auto ex = definition.find("execution"); ex != definition.end() && ex->contains("taskSupport")) {
+        const json& ts = (*ex)["taskSupport"];
+        if (ts == "optional")
+            tool->task_support = TaskSupport::kOptional;
+        else if (ts == "required")
+            tool->task_support = TaskSupport::kRequired;
+        else if (ts != "forbidden")
+            throw std::invalid_argument("tool " + name +
+                                        ": execution.taskSupport must be forbidden, optional or required");
+    }
+    tool->task_start = task_start;
     try {
         tool->input_validator = std::make_shared<SchemaValidator>(*input);
         if (auto out = definition.find("outputSchema"); out != definition.end())

@@ -33,14 +33,25 @@ struct ToolResult {
 
 using ToolHandler = std::function<ToolResult(const json& arguments, ToolContext& ctx)>;
 
+/// A tool's `execution.taskSupport` (wire field; absent means forbidden).
+enum class TaskSupport { kForbidden, kOptional, kRequired };
+
+/// When a call that may run as a task (tasks extension) becomes one. Engine side, not on the wire.
+enum class TaskStart {
+    kBeforeHandler,  // before the handler runs: the client gets the task handle at once
+    kInHandler,      // when the handler calls ToolContext::continue_as_task (MRTR input first)
+};
+
 /// One tool: its wire definition (name, title, description, inputSchema, outputSchema,
-/// annotations, ...) plus metadata that never goes on the wire (toolset).
+/// annotations, execution, ...) plus metadata that never goes on the wire (toolset, ...).
 struct Tool {
     json definition;
     std::string toolset;
     ToolHandler handler;
     std::shared_ptr<const SchemaValidator> input_validator;
     std::shared_ptr<const SchemaValidator> output_validator;
+    TaskSupport task_support = TaskSupport::kForbidden;  // from definition.execution.taskSupport
+    TaskStart task_start = TaskStart::kBeforeHandler;
 
     const std::string& name() const { return definition.at("name").get_ref<const std::string&>(); }
     bool read_only() const;
@@ -84,7 +95,9 @@ class Registry {
 public:
     /// Adds a tool. The definition must carry name and inputSchema; both schemas are compiled
     /// now, so a bad schema fails at start-up, not on the first call. Throws std::invalid_argument.
-    void add_tool(json definition, ToolHandler handler, std::string toolset = {});
+    /// `task_start` matters only for tools whose `execution.taskSupport` allows tasks.
+    void add_tool(json definition, ToolHandler handler, std::string toolset = {},
+                  TaskStart task_start = TaskStart::kBeforeHandler);
     /// Removes a tool (no-op when absent).
     void remove_tool(const std::string& name);
     void add_resource(json definition, ResourceReader reader);

@@ -71,6 +71,7 @@ struct Server::Listener {
     std::shared_ptr<Channel> channel;
     bool tools = false, prompts = false, resources = false;
     std::set<std::string> uris;
+    std::set<std::string> task_ids;  // notifications/tasks (tasks extension)
     CancelFlag cancelled;
 };
 
@@ -111,15 +112,23 @@ std::pair<size_t, size_t> paginate(size_t total, const json& cursor, size_t page
 Server::Server(ServerOptions options, std::shared_ptr<Registry> registry)
     : options_(std::move(options)), registry_(std::move(registry)) {
     state_key_ = options_.state_key.empty() ? random_bytes(32) : options_.state_key;
+    task_manager_ = std::make_shared<TaskManager>(options_.task_extension);
+    task_manager_->set_observer([this](const TaskRecord& r) { notify_task(r); });
 }
 
-Server::~Server() { shutdown(); }
+Server::~Server() {
+    shutdown();
+    task_manager_->set_observer(nullptr);
+}
 
 void Server::shutdown() {
     stopping_ = true;
-    std::lock_guard lock(mu_);
-    for (auto& l : listeners_) l->cancelled->store(true);
-    for (auto& [id, s] : sessions_) s->close();
+    {
+        std::lock_guard lock(mu_);
+        for (auto& l : listeners_) l->cancelled->store(true);
+        for (auto& [id, s] : sessions_) s->close();
+    }
+    task_manager_->shutdown();
 }
 
 json Server::server_info() const {
@@ -139,6 +148,8 @@ json Server::capabilities(bool modern) const {
         caps["tasks"] = {{"list", json::object()},
                          {"cancel", json::object()},
                          {"requests", {{"tools", {{"call", json::object()}}}}}};
+    if (options_.task_extension.enabled && modern)
+        caps["extensions"] = {{kTasksExtension, json::object()}};
     return caps;
 }
 
@@ -338,10 +349,10 @@ Outcome Server::handle_single(const json& msg, const Incoming& in) {
         try {
             result = dispatch(call, in, created);
         } catch (...) {
-            if (call.session) call.session->end_request(call.id);
+            if (call.cancel_scope) call.cancel_scope->end_request(call.id);
             throw;
         }
-        if (call.session) call.session->end_request(call.id);
+        if (call.cancel_scope) call.cancel_scope->end_request(call.id);
         // A cancelled request is not answered (notifications/cancelled).
         if (call.cancelled->load() && call.method != "initialize")
             return Outcome{std::nullopt, 200};
@@ -423,6 +434,12 @@ void Server::prepare_modern(CallInfo& call, const Incoming& in) const {
                            "request (tampered, expired or from another call); start over without it");
         call.request_state = std::move(opened);
     }
+    // Over stdio the connection outlives the stateless request, and notifications/cancelled is
+    // how a client stops it (over HTTP it closes the response stream instead).
+    if (in.session && !in.http_headers) {
+        call.cancel_scope = in.session;
+        call.cancelled = in.session->begin_request(call.id);
+    }
 }
 
 void Server::prepare_legacy(CallInfo& call, const Incoming& in) const {
@@ -440,7 +457,10 @@ void Server::prepare_legacy(CallInfo& call, const Incoming& in) const {
     }
     const json& m = get_meta(call.params);
     if (auto pt = m.find("progressToken"); pt != m.end()) call.progress_token = *pt;
-    if (in.session && call.method != "initialize") call.cancelled = in.session->begin_request(call.id);
+    if (in.session && call.method != "initialize") {
+        call.cancel_scope = in.session;
+        call.cancelled = in.session->begin_request(call.id);
+    }
 }
 
 // --- dispatch -----------------------------------------------------------------------------
@@ -489,6 +509,9 @@ json Server::dispatch(CallInfo& call, const Incoming& in, bool& created_session)
     if (m == "resources/unsubscribe") return do_subscribe(call, false);
     if (m == "subscriptions/listen") return finish_result(call, do_listen(call), false, 0);
     if (m.rfind("tasks/", 0) == 0 && options_.tasks && !call.modern) return do_tasks(call);
+    if (call.modern && options_.task_extension.enabled &&
+        (m == "tasks/get" || m == "tasks/update" || m == "tasks/cancel"))
+        return finish_result(call, do_task_method(call), false, 0);
     throw RpcError(ErrorCode::kMethodNotFound, "Method not found: " + m, nullptr,
                    call.modern ? 404 : 0);
 }
@@ -601,7 +624,35 @@ json Server::do_tools_call(CallInfo& call) {
                       {"ttl", t->ttl_ms},
                       {"pollInterval", 100}}}};
     }
+    if (call.modern && options_.task_extension.enabled) {
+        // Tasks extension: the server decides; only for requests that declare the extension.
+        const bool declared = declares_tasks_extension(call.client_capabilities);
+        if (tool->task_support == TaskSupport::kRequired && !declared)
+            throw RpcError(ErrorCode::kMissingClientCapability,
+                           "Missing required client capability: tool " + name +
+                               " runs only as a task; declare the " + kTasksExtension +
+                               " extension in this request's client capabilities",
+                           json{{"requiredCapabilities",
+                                 {{"extensions", {{kTasksExtension, json::object()}}}}}},
+                           400);
+        if (tool->task_support != TaskSupport::kForbidden && declared) {
+            try {
+                return task_manager_->run(
+                    call, [this, tool, arguments](CallInfo& c) { return run_tool(*tool, c, arguments); },
+                    tool->task_start == TaskStart::kBeforeHandler, task_owner(call));
+            } catch (const InputRequired& ir) {
+                return input_required_result(ir, call);  // MRTR before the task exists
+            }
+        }
+    }
     return run_tool(*tool, call, arguments);
+}
+
+json Server::input_required_result(const InputRequired& ir, const CallInfo& call) const {
+    json out{{"resultType", "input_required"}};
+    if (!ir.input_requests.is_null()) out["inputRequests"] = ir.input_requests;
+    if (!ir.state.is_null()) out["requestState"] = seal_state(ir.state, call);
+    return out;
 }
 
 json Server::run_tool(const Tool& tool, CallInfo& call, const json& arguments) {
@@ -620,6 +671,7 @@ json Server::run_tool(const Tool& tool, CallInfo& call, const json& arguments) {
     try {
         r = tool.handler(arguments, ctx);
     } catch (const InputRequired& ir) {
+        if (call.task) throw;  // the task runner handles input rounds (and MRTR before a task)
         if (!call.modern)
             return json{{"content", json::array({{{"type", "text"},
                                                   {"text", "This tool needs input the client "
@@ -814,6 +866,25 @@ json Server::do_listen(CallInfo& call) {
             if (u.is_string()) l->uris.insert(u.get<std::string>());
         honored["resourceSubscriptions"] = *subs;
     }
+    if (auto ids = n.find("taskIds"); ids != n.end() && options_.task_extension.enabled) {
+        if (!declares_tasks_extension(call.client_capabilities))
+            throw RpcError(ErrorCode::kMissingClientCapability,
+                           std::string("Missing required client capability: taskIds needs the ") +
+                               kTasksExtension + " extension in this request's client capabilities",
+                           json{{"requiredCapabilities",
+                                 {{"extensions", {{kTasksExtension, json::object()}}}}}},
+                           400);
+        if (!ids->is_array())
+            throw RpcError(ErrorCode::kInvalidParams, "Invalid params: taskIds must be an array");
+        json agreed = json::array();
+        const std::string owner = task_owner(call);
+        for (const auto& id : *ids)
+            if (id.is_string() && task_manager_->visible(id.get<std::string>(), owner)) {
+                l->task_ids.insert(id.get<std::string>());
+                agreed.push_back(id);
+            }
+        honored["taskIds"] = std::move(agreed);
+    }
     call.channel->send(make_notification(
         "notifications/subscriptions/acknowledged",
         json{{"notifications", honored}, {"_meta", {{meta::kSubscriptionId, call.id}}}}));
@@ -892,6 +963,49 @@ json Server::do_tasks(CallInfo& call) {
         return r;
     }
     throw RpcError(ErrorCode::kMethodNotFound, "Method not found: " + m);
+}
+
+json Server::do_task_method(CallInfo& call) {
+    const std::string& m = call.method;
+    if (!declares_tasks_extension(call.client_capabilities))
+        throw RpcError(ErrorCode::kMissingClientCapability,
+                       "Missing required client capability: " + m + " needs the " +
+                           kTasksExtension + " extension in this request's client capabilities",
+                       json{{"requiredCapabilities", {{"extensions", {{kTasksExtension, json::object()}}}}}},
+                       400);
+    const std::string id = require_string(call.params, "taskId", "the task id");
+    const std::string owner = task_owner(call);
+    if (m == "tasks/get") return task_manager_->get(id, owner);
+    if (m == "tasks/update") {
+        auto responses = call.params.find("inputResponses");
+        if (responses == call.params.end())
+            throw RpcError(ErrorCode::kInvalidParams,
+                           "Invalid params: inputResponses (answers keyed like the task's "
+                           "inputRequests) is required");
+        task_manager_->update(id, owner, *responses);
+        return json::object();
+    }
+    task_manager_->cancel(id, owner);
+    return json::object();
+}
+
+std::string Server::task_owner(const CallInfo& call) const {
+    return options_.task_owner ? options_.task_owner(call.principal) : std::string();
+}
+
+void Server::notify_task(const TaskRecord& record) {
+    std::vector<std::shared_ptr<Listener>> listeners;
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& l : listeners_)
+            if (l->task_ids.count(record.id)) listeners.push_back(l);
+    }
+    for (const auto& l : listeners) {
+        if (!l->channel->open()) continue;
+        json p = task_to_wire(record, true);
+        p["_meta"][meta::kSubscriptionId] = l->id;
+        l->channel->send(make_notification("notifications/tasks", std::move(p)));
+    }
 }
 
 // --- notifications ------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include "mcp/json_rpc.hpp"
 #include "mcp/registry.hpp"
 #include "mcp/session.hpp"
+#include "mcp/tasks.hpp"
 
 #include <any>
 #include <chrono>
@@ -36,6 +37,11 @@ struct ServerOptions {
     std::chrono::seconds state_lifetime{std::chrono::minutes(10)};
     /// Advertise the experimental 2025-11-25 tasks capability (tools/call with `task`).
     bool tasks = true;
+    /// The 2026-07-28 tasks extension (`io.modelcontextprotocol/tasks`).
+    TaskExtensionOptions task_extension;
+    /// Binds tasks of the extension to their creator: maps a request's principal (API key scope)
+    /// to an owner key; another owner gets "unknown task". Empty: a task id alone grants access.
+    std::function<std::string(const std::any& principal)> task_owner;
 };
 
 /// Request headers of a Streamable HTTP POST, lower-cased names (2026-07-28 validation).
@@ -106,6 +112,9 @@ public:
     std::optional<json> open_state(const std::string& sealed, const CallInfo& call) const;
     void send_log(CallInfo& call, LogLevel level, const json& data, const std::string& logger);
 
+    /// The tasks extension's runner and store.
+    TaskManager& task_manager() { return *task_manager_; }
+
 private:
     struct Listener;
     struct Task;
@@ -134,6 +143,10 @@ private:
     json do_subscribe(CallInfo& call, bool subscribe);
     json do_listen(CallInfo& call);
     json do_tasks(CallInfo& call);
+    json do_task_method(CallInfo& call);
+    std::string task_owner(const CallInfo& call) const;
+    void notify_task(const TaskRecord& record);
+    json input_required_result(const InputRequired& ir, const CallInfo& call) const;
 
     void broadcast(const std::string& method, const json& params, const std::string& kind,
                    const std::string& uri = {});
@@ -145,6 +158,7 @@ private:
     std::map<std::string, std::shared_ptr<Session>> sessions_;
     std::vector<std::shared_ptr<Listener>> listeners_;
     std::map<std::string, std::shared_ptr<Task>> tasks_;
+    std::shared_ptr<TaskManager> task_manager_;
     std::atomic<bool> stopping_{false};
 };
 

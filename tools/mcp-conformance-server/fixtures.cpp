@@ -392,6 +392,110 @@ void register_tools(mcp::Registry& r) {
                });
 }
 
+json with_task_support(json definition, const char* support) {
+    definition["execution"] = {{"taskSupport", support}};
+    return definition;
+}
+
+/// Sleeps in small steps; false when the call (or its task) was cancelled meanwhile.
+bool sleep_unless_cancelled(ToolContext& ctx, int64_t ms) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < until) {
+        if (ctx.cancelled()) return false;
+        sleep_ms(20);
+    }
+    return !ctx.cancelled();
+}
+
+/// Fixtures of the 2026-07-28 tasks extension scenarios (tasks-*, SEP-2663).
+void register_task_tools(mcp::Registry& r) {
+    r.add_tool(tool("greet", "Greets someone (synchronous only)",
+                    json{{"type", "object"},
+                         {"properties", {{"name", {{"type", "string"}, {"description", "Who to greet"}}}}},
+                         {"required", {"name"}}}),
+               [](const json& args, ToolContext&) {
+                   return ToolResult::text("Hello, " + args["name"].get<std::string>() + "!");
+               });
+    r.add_tool(
+        with_task_support(
+            tool("slow_compute", "Computes for `seconds` seconds; may run as a task",
+                 json{{"type", "object"},
+                      {"properties",
+                       {{"seconds", {{"type", "number"}, {"minimum", 0}, {"description", "How long to work"}}},
+                        {"label", {{"type", "string"}, {"description", "A name for the computation"}}}}},
+                      {"required", {"seconds"}}}),
+            "optional"),
+        [](const json& args, ToolContext& ctx) {
+            const double seconds = args["seconds"].get<double>();
+            const std::string label = args.value("label", std::string("computation"));
+            if (!sleep_unless_cancelled(ctx, static_cast<int64_t>(seconds * 1000)))
+                return ToolResult::text("Computation '" + label + "' was cancelled");
+            return ToolResult::text("Computation '" + label + "' finished after " +
+                                    json(seconds).dump() + "s");
+        });
+    r.add_tool(with_task_support(tool("failing_job", "Runs about a second, then fails (tool error)"),
+                                 "required"),
+               [](const json&, ToolContext& ctx) {
+                   sleep_unless_cancelled(ctx, 1000);
+                   return ToolResult::error("failing_job failed on purpose: the job reported an error");
+               });
+    r.add_tool(with_task_support(tool("protocol_error_job", "Fails with a JSON-RPC (protocol) error"),
+                                 "optional"),
+               [](const json&, ToolContext& ctx) -> ToolResult {
+                   sleep_unless_cancelled(ctx, 200);
+                   throw mcp::RpcError(mcp::ErrorCode::kInternalError,
+                                       "protocol_error_job: simulated internal failure");
+               });
+    r.add_tool(
+        with_task_support(
+            tool("confirm_delete", "Asks for confirmation (elicitation), then deletes a file",
+                 json{{"type", "object"},
+                      {"properties", {{"filename", {{"type", "string"}, {"description", "File to delete"}}}}},
+                      {"required", {"filename"}}}),
+            "optional"),
+        [](const json& args, ToolContext& ctx) {
+            const std::string file = args["filename"].get<std::string>();
+            const json& resp = ctx.input_responses();
+            if (!resp.is_object() || !resp.contains("confirm")) {
+                ctx.require_client_capability("elicitation");
+                ctx.require_input(json{{"confirm", elicit("Really delete " + file + "?", "confirm", "boolean")}});
+            }
+            json c = accepted(resp, "confirm");
+            if (c.is_null() || c.value("confirm", false) != true)
+                return ToolResult::text("Kept " + file + " (not confirmed)");
+            return ToolResult::text("Deleted " + file);
+        });
+    r.add_tool(with_task_support(tool("multi_input", "Asks two questions at once, then answers"), "optional"),
+               [](const json&, ToolContext& ctx) {
+                   const json& resp = ctx.input_responses();
+                   json first = accepted(resp, "first");
+                   json second = accepted(resp, "second");
+                   if (first.is_null() || second.is_null()) {
+                       ctx.require_client_capability("elicitation");
+                       ctx.require_input(json{{"first", elicit("First: what is your name?", "name")},
+                                              {"second", elicit("Second: what is your name?", "name")}});
+                   }
+                   return ToolResult::text("Got " + first.value("name", std::string("?")) + " and " +
+                                           second.value("name", std::string("?")));
+               });
+    r.add_tool(
+        with_task_support(tool("test_tool_with_task", "Asks a name (MRTR), then finishes as a task"),
+                          "required"),
+        [](const json&, ToolContext& ctx) {
+            json c = accepted(ctx.input_responses(), "user_name");
+            if (c.is_null() || !c.contains("name") || !c["name"].is_string()) {
+                ctx.require_client_capability("elicitation");
+                ctx.require_input(json{{"user_name", elicit("What is your name?", "name")}},
+                                  json{{"step", "user_name"}});
+            }
+            const std::string name = c["name"].get<std::string>();
+            ctx.continue_as_task();  // the input is in: the rest runs in the background
+            if (!sleep_unless_cancelled(ctx, 300)) return ToolResult::text("Cancelled");
+            return ToolResult::text("Hello, " + name + "! (finished as a task)");
+        },
+        {}, mcp::TaskStart::kInHandler);
+}
+
 json text_message(const std::string& text) {
     return json{{"role", "user"}, {"content", {{"type", "text"}, {"text", text}}}};
 }
@@ -493,6 +597,7 @@ void register_prompts(mcp::Registry& r) {
 
 void register_fixtures(mcp::Registry& registry) {
     register_tools(registry);
+    register_task_tools(registry);
     register_resources(registry);
     register_prompts(registry);
 }
