@@ -135,6 +135,8 @@ public:
         kick_ = true;
         cv_.notify_all();
     }
+    /// The session ended: a GET stream completes, so its connection closes.
+    void close() override { finish(std::nullopt); }
     void set_priming(bool on) { priming_ = on; }
     bool priming() const { return priming_; }
 
@@ -156,6 +158,12 @@ public:
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return !events_.empty() || finished_ || kick_; });
     }
+    /// wait_first() bounded by `timeout`.
+    void wait_first_for(std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, timeout, [&] { return !events_.empty() || finished_ || kick_; });
+    }
+    bool modern() const { return modern_; }
     size_t event_count() const {
         std::lock_guard lock(mu_);
         return base_ + events_.size();
@@ -307,6 +315,8 @@ struct HttpTransport::Impl {
         if (count_as_open) ++open_streams;
         stream->set_consumer(true);
         auto keepalive = std::chrono::duration_cast<std::chrono::milliseconds>(options.keepalive);
+        // A stateless call's stream is its cancellation signal: probe the connection often.
+        if (stream->modern()) keepalive = std::min(keepalive, std::chrono::milliseconds(1000));
         auto last_write = std::make_shared<Clock::time_point>(Clock::now());
         // SSE polling (2025-11-25): a priming event (id, empty data) and the reconnect delay.
         bool prime = stream->priming() && cursor == 0;
@@ -443,7 +453,13 @@ struct HttpTransport::Impl {
                 stream->finish(outcome->response);
                 --background;
             }).detach();
-            stream->wait_first();
+            if (modern && accept.find("text/event-stream") != std::string::npos) {
+                // 2026-07-28: closing the response stream is how a client cancels. A silent call
+                // switches to SSE soon, so the keepalive writes notice a client that went away.
+                stream->wait_first_for(std::chrono::milliseconds(100));
+            } else {
+                stream->wait_first();
+            }
         } else {
             *outcome = server.handle(payload, in);
             stream->finish(outcome->response);
@@ -671,6 +687,7 @@ HttpTransport::HttpTransport(Server& server, HttpOptions options)
     http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http.set_payload_max_length(impl_->options.max_body_bytes);
     http.set_keep_alive_max_count(100000);
+    http.set_tcp_nodelay(true);  // header and body writes: Nagle + delayed ACK cost 40 ms
     http.set_keep_alive_timeout(5);
     http.set_read_timeout(30);
     http.set_write_timeout(30);

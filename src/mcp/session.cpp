@@ -33,7 +33,10 @@ std::shared_ptr<Channel> Session::standalone() const {
 CancelFlag Session::begin_request(const json& id) {
     auto flag = std::make_shared<std::atomic<bool>>(false);
     std::lock_guard lock(mu);
-    in_flight_[id.dump()] = flag;
+    std::string key = id.dump();
+    // The cancellation may have overtaken the request (it was queued for a worker).
+    if (early_cancelled_.erase(key)) flag->store(true);
+    in_flight_[key] = flag;
     return flag;
 }
 
@@ -44,8 +47,20 @@ void Session::end_request(const json& id) {
 
 bool Session::cancel_request(const json& id) {
     std::lock_guard lock(mu);
-    auto it = in_flight_.find(id.dump());
-    if (it == in_flight_.end()) return false;
+    std::string key = id.dump();
+    auto it = in_flight_.find(key);
+    if (it == in_flight_.end()) {
+        // Not started yet (or already done): remember it, boundedly, so a request that is
+        // still queued starts cancelled. Request ids are never reused within a session.
+        if (early_cancelled_.insert(key).second) {
+            early_order_.push_back(key);
+            if (early_order_.size() > kMaxEarlyCancels) {
+                early_cancelled_.erase(early_order_.front());
+                early_order_.pop_front();
+            }
+        }
+        return false;
+    }
     it->second->store(true);
     return true;
 }
@@ -75,11 +90,17 @@ void Session::abandon(const json& id) {
 
 void Session::close() {
     closed_ = true;
-    std::lock_guard lock(mu);
-    for (auto& [id, flag] : in_flight_) flag->store(true);
-    for (auto& [id, promise] : pending_)
-        promise.set_value(json{{"error", {{"code", -32603}, {"message", "session closed"}}}});
-    pending_.clear();
+    std::shared_ptr<Channel> standalone;
+    {
+        std::lock_guard lock(mu);
+        for (auto& [id, flag] : in_flight_) flag->store(true);
+        for (auto& [id, promise] : pending_)
+            promise.set_value(json{{"error", {{"code", -32603}, {"message", "session closed"}}}});
+        pending_.clear();
+        standalone = standalone_;
+    }
+    // Outside the lock: ending the stream wakes its writer, which may look at this session.
+    if (standalone) standalone->close();
 }
 
 }  // namespace mcp

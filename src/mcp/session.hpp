@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <map>
 #include <memory>
@@ -27,6 +28,8 @@ public:
     virtual bool open() const = 0;
     /// Drops the current connection but keeps the channel (the client may resume).
     virtual void disconnect() {}
+    /// Ends the channel for good: its session is gone (DELETE, expiry, shutdown).
+    virtual void close() {}
 };
 
 /// Shared cancellation flag of one in-flight request.
@@ -84,6 +87,9 @@ private:
     const std::string id_;
     std::shared_ptr<Channel> standalone_;
     std::map<std::string, CancelFlag> in_flight_;
+    static constexpr size_t kMaxEarlyCancels = 256;
+    std::set<std::string> early_cancelled_;  // cancelled before they started
+    std::deque<std::string> early_order_;
     std::map<std::string, std::promise<json>> pending_;
     int64_t next_outbound_id_ = 1;
     std::atomic<bool> closed_{false};

@@ -151,14 +151,24 @@ void StdioTransport::run() {
                                     std::string("Parse error: ") + e.what()));
             return;
         }
+        // Decide before the payload moves into the job: long-running calls go to the pool so the
+        // reader keeps reading (cancellations, sampling answers) while they run.
+        const bool long_running = Server::runs_long(payload);
         auto work = [this, payload = std::move(payload), &in, writer]() {
             Outcome o = server_.handle(payload, in);
             if (o.response) writer->send(*o.response);
         };
-        if (Server::runs_long(payload))
+        if (long_running)
             pool.submit(std::move(work));
         else
             work();
+    };
+
+    auto reject_oversized = [&] {
+        spdlog::warn("stdio: dropping a message over {} bytes", options_.max_line_bytes);
+        writer->send(make_error(nullptr, ErrorCode::kInvalidRequest,
+                                "Invalid Request: message exceeds the " +
+                                    std::to_string(options_.max_line_bytes) + "-byte limit"));
     };
 
     server_.attach_session(session);
@@ -185,6 +195,8 @@ void StdioTransport::run() {
             if (chunk[i] != '\n') continue;
             if (discarding) {
                 discarding = false;
+            } else if (buffer.size() + (i - start) > options_.max_line_bytes) {
+                reject_oversized();  // the whole line arrived in one read: same limit applies
             } else {
                 buffer.append(chunk + start, i - start);
                 handle_line(std::move(buffer));
@@ -194,10 +206,7 @@ void StdioTransport::run() {
         }
         if (!discarding) buffer.append(chunk + start, static_cast<size_t>(n) - start);
         if (!discarding && buffer.size() > options_.max_line_bytes) {
-            spdlog::warn("stdio: dropping a message over {} bytes", options_.max_line_bytes);
-            writer->send(make_error(nullptr, ErrorCode::kInvalidRequest,
-                                    "Invalid Request: message exceeds the " +
-                                        std::to_string(options_.max_line_bytes) + "-byte limit"));
+            reject_oversized();
             buffer.clear();
             buffer.shrink_to_fit();
             discarding = true;
