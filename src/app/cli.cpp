@@ -60,6 +60,31 @@ mcp::HttpOptions http_options(const Config& c) {
     return o;
 }
 
+/// How to reach a freshly started HTTP server: the URL, a curl one-liner and client configs.
+std::string connect_help(const Config& c, const std::string& url) {
+    std::string auth = c.api_key.empty() ? "" : " -H 'Authorization: Bearer $GHL_MCP_API_KEY'";
+    std::string h;
+    h += "\n";
+    if (c.sandbox)
+        h += "  SANDBOX: a simulated GHL sub-account with demo data; nothing reaches real customers.\n\n";
+    h += "  MCP endpoint (Streamable HTTP):  " + url + "/mcp\n";
+    h += "  Legacy HTTP+SSE clients (n8n):   " + url + "/sse\n\n";
+    h += "  Try a tool with curl (one stateless 2026-07-28 request):\n";
+    h += "    curl -s " + url + "/mcp" + auth +
+         " -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n"
+         "      -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' -H 'Mcp-Name: get_server_status' \\\n"
+         "      -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_server_status\","
+         "\"arguments\":{},\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+         "\"io.modelcontextprotocol/clientCapabilities\":{}}}}'\n\n";
+    h += "  Or by hand without HTTP:  ghl-mcp" + std::string(c.sandbox ? " --sandbox" : "") +
+         " call get_server_status '{}'\n\n";
+    h += "  Claude Code:     claude mcp add --transport http gohighlevel " + url + "/mcp\n";
+    h += "  Claude Desktop (claude_desktop_config.json, runs ghl-mcp over stdio):\n";
+    h += "    {\"mcpServers\": {\"gohighlevel\": {\"command\": \"/absolute/path/to/ghl-mcp\", \"args\": [\"serve\", \"--stdio\"" +
+         std::string(c.sandbox ? ", \"--sandbox\"" : "") + "]}}}\n\n";
+    return h;
+}
+
 int serve(Config& c) {
     if (auto problem = credential_problem(c); !problem.empty()) {
         std::fputs(problem.c_str(), stderr);
@@ -100,6 +125,7 @@ int serve(Config& c) {
                       ":" + std::to_string(transport.port());
     std::fprintf(stderr, "ghl-mcp %s listening on %s/mcp%s (legacy SSE: %s/sse)\n", GHL_MCP_VERSION,
                  url.c_str(), c.sandbox ? " [SANDBOX]" : "", url.c_str());
+    std::fputs(connect_help(c, url).c_str(), stderr);
     std::thread watcher([&] {
         while (!mcp::stop_requested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         transport.stop();

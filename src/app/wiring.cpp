@@ -1,5 +1,10 @@
 #include "app/wiring.hpp"
 
+#include "ghl/curl_transport.hpp"
+#include "mcp/session.hpp"
+#include "tools/ghl_access.hpp"
+
+#include <ghlsim/simulator.hpp>
 #include <spdlog/spdlog.h>
 
 namespace app {
@@ -32,12 +37,34 @@ std::string instructions(bool sandbox) {
 }
 
 App::App(const Config& config, bool offline) : config_(config) {
-    (void)offline;
+    if (config_.sandbox && !offline) {
+        ghlsim::Options so;
+        so.host = "127.0.0.1";
+        so.port = 0;
+        // A fresh random token per process: nothing else on this machine can use the sandbox.
+        so.tokens = {"sandbox-" + mcp::random_id()};
+        so.strict_version = true;  // catch a wrong Version header here, before live GHL does
+        sandbox_ = std::make_unique<ghlsim::Simulator>(so);
+        sandbox_->start();
+        config_.base_url = sandbox_->base_url();
+        config_.token = so.tokens.front();
+        config_.location_id = sandbox_->location_id();
+        spdlog::warn("SANDBOX: simulated GHL sub-account {} at {} (seeded demo data, no real CRM)",
+                     config_.location_id, config_.base_url);
+    }
     env_.server_name = "ghl-mcp";
     env_.server_version = GHL_MCP_VERSION;
     env_.sandbox = config.sandbox;
-    env_.api_base_url = config.base_url;
-    env_.default_location_id = config.location_id;
+    env_.api_base_url = config_.base_url;
+    env_.default_location_id = config_.location_id;
+    if (!offline) {
+        ghl::ClientOptions co;
+        co.base_url = config_.base_url;
+        co.user_agent = std::string("ghl-mcp/") + GHL_MCP_VERSION;
+        auto client = std::make_shared<ghl::Client>(co, std::make_shared<ghl::CurlTransport>());
+        env_.ghl = std::make_shared<tools::GhlAccess>(std::move(client), config_.token,
+                                                      config_.location_id);
+    }
 
     registry_ = std::make_shared<mcp::Registry>();
     tools::register_all(*registry_, env_);
@@ -49,10 +76,12 @@ App::App(const Config& config, bool offline) : config_(config) {
     o.description = "MCP server for the GoHighLevel CRM";
     o.instructions = instructions(config.sandbox);
     server_ = std::make_unique<mcp::Server>(o, registry_);
-    if (config.sandbox) spdlog::warn("SANDBOX mode: simulated GHL data, no real CRM is touched");
 }
 
-App::~App() { server_->shutdown(); }
+App::~App() {
+    server_->shutdown();
+    if (sandbox_) sandbox_->stop();
+}
 
 CallOutput App::call(const std::string& name, const json& arguments) {
     json request = {

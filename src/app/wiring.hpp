@@ -10,6 +10,10 @@
 #include <memory>
 #include <string>
 
+namespace ghlsim {
+class Simulator;
+}
+
 namespace app {
 
 using json = mcp::json;
@@ -23,7 +27,9 @@ struct CallOutput {
 
 class App {
 public:
-    /// `offline`: build the catalog only (listing tools needs no GHL access).
+    /// `offline`: build the catalog only (listing tools needs no GHL access). With
+    /// config.sandbox, starts the GHL simulator on an ephemeral loopback port first and points
+    /// the real client at it (same HTTP, headers, limiter and retries as production).
     explicit App(const Config& config, bool offline = false);
     ~App();
     App(const App&) = delete;
@@ -31,12 +37,15 @@ public:
 
     mcp::Server& server() { return *server_; }
     const tools::Environment& environment() const { return env_; }
+    /// The embedded simulator (sandbox mode only), for tests and diagnostics.
+    ghlsim::Simulator* sandbox() { return sandbox_.get(); }
 
     /// Runs one tools/call in-process through the same dispatcher the transports use.
     CallOutput call(const std::string& name, const json& arguments);
 
 private:
     Config config_;
+    std::unique_ptr<ghlsim::Simulator> sandbox_;  // started before, stopped after the server
     tools::Environment env_;
     std::shared_ptr<mcp::Registry> registry_;
     std::unique_ptr<mcp::Server> server_;

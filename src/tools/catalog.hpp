@@ -7,12 +7,15 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace tools {
 
 using json = mcp::json;
+
+class GhlAccess;
 
 /// What handlers need from the application. Grows as tool groups land (GHL client, stores).
 struct Environment {
@@ -21,6 +24,8 @@ struct Environment {
     bool sandbox = false;
     std::string api_base_url;
     std::string default_location_id;
+    /// The GHL API (live or the sandbox); null when the catalog is only listed (`ghl-mcp tools`).
+    std::shared_ptr<GhlAccess> ghl;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

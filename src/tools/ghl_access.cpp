@@ -1,0 +1,39 @@
+#include "tools/ghl_access.hpp"
+
+#include <utility>
+
+namespace tools {
+
+GhlAccess::GhlAccess(std::shared_ptr<ghl::Client> client, std::string token,
+                     std::string default_location)
+    : client_(std::move(client)), token_(std::move(token)),
+      default_location_(std::move(default_location)) {}
+
+std::string GhlAccess::location(const json& arguments) const {
+    if (arguments.is_object()) {
+        auto it = arguments.find("locationId");
+        if (it != arguments.end() && it->is_string() && !it->get<std::string>().empty())
+            return it->get<std::string>();
+    }
+    if (!default_location_.empty()) return default_location_;
+    throw ToolFailure(
+        "[tools.no_location] No sub-account to act on: pass locationId, or start the server with "
+        "GHL_LOCATION_ID set.");
+}
+
+json GhlAccess::call(mcp::ToolContext& ctx, std::string_view endpoint, const ghl::Params& path,
+                     const ghl::Params& query, const json& body, const std::string& location) {
+    ghl::CallOptions o;
+    o.token = token_;
+    o.resource_key = location;
+    // Both clocks are steady_clock: the tool's deadline is the GHL call's deadline.
+    o.deadline = ctx.deadline();
+    o.request_id = ctx.request_id().dump();
+    try {
+        return client_->call(endpoint, path, query, body, o);
+    } catch (const ghl::ApiError& e) {
+        throw ToolFailure(ghl::redact(e.agent_text(), token_));
+    }
+}
+
+}  // namespace tools

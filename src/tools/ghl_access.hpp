@@ -1,0 +1,47 @@
+// How tool handlers reach GHL: the one shared client, the credential and the default sub-account.
+// A handler never sees the token; it names an endpoint from the table (src/ghl/endpoints.cpp) and
+// gets parsed JSON back, or a ToolFailure whose text an agent can act on.
+#pragma once
+
+#include "ghl/client.hpp"
+#include "mcp/context.hpp"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace tools {
+
+using json = mcp::json;
+
+/// A tool failure meant for the model: becomes an `isError: true` result with this text.
+class ToolFailure : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class GhlAccess {
+public:
+    GhlAccess(std::shared_ptr<ghl::Client> client, std::string token, std::string default_location);
+
+    /// The sub-account a call acts on: the `locationId` argument, else the configured default.
+    /// Throws ToolFailure when there is neither.
+    std::string location(const json& arguments) const;
+    const std::string& default_location() const { return default_location_; }
+
+    /// Calls `endpoint` with the caller's deadline and request id; the rate limit is counted
+    /// against `location`. Throws ToolFailure (ghl::ApiError's agent text) on any API failure.
+    json call(mcp::ToolContext& ctx, std::string_view endpoint, const ghl::Params& path,
+              const ghl::Params& query, const json& body, const std::string& location);
+
+    ghl::Client& client() { return *client_; }
+    const ghl::Client& client() const { return *client_; }
+
+private:
+    std::shared_ptr<ghl::Client> client_;
+    std::string token_;
+    std::string default_location_;
+};
+
+}  // namespace tools
