@@ -29,15 +29,16 @@ tsan: deps
 node: deps
 	@scripts/node-setup.sh
 
-# Everything: unit tests under ASan+UBSan, then the integration suites (stdio transcripts, official
-# SDK clients, the official conformance suite) against the release binaries.
+# Everything, all under ASan+UBSan (one build, and a use-after-free in a transport fails the
+# conformance run too): unit tests, then the integration suites (stdio transcripts, official SDK
+# clients, the official conformance suite) against the sanitized binaries.
 test: unit integration
 
 unit: asan
 	@ctest --preset asan-ubsan -L unit -j $(JOBS)
 
-integration: build node
-	@ctest --preset release -L integration
+integration: asan node
+	@ctest --preset asan-ubsan -L integration
 
 conformance: build node
 	@ctest --preset release -L conformance --verbose

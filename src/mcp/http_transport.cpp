@@ -12,9 +12,13 @@
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
+
+#include <sys/socket.h>
 
 namespace mcp {
 
@@ -231,6 +235,67 @@ private:
     Clock::time_point finished_at_;
 };
 
+/// Threads for requests that may block (a tool call waiting on GHL or on a sampling answer).
+/// Reuses idle threads, starts another when all are busy (one blocked call never starves
+/// another), and lets threads beyond `keep_idle` go after 30 s without work. Threads are
+/// detached: shutdown never waits for a stuck handler.
+class ElasticPool {
+public:
+    explicit ElasticPool(size_t keep_idle) : state_(std::make_shared<State>()) {
+        state_->keep_idle = keep_idle;
+    }
+    ~ElasticPool() {
+        std::lock_guard lock(state_->mu);
+        state_->done = true;
+        state_->cv.notify_all();
+    }
+    ElasticPool(const ElasticPool&) = delete;
+    ElasticPool& operator=(const ElasticPool&) = delete;
+
+    void submit(std::function<void()> job) {
+        std::lock_guard lock(state_->mu);
+        state_->jobs.push_back(std::move(job));
+        if (state_->jobs.size() <= state_->idle) {
+            state_->cv.notify_one();
+            return;
+        }
+        std::thread(work, state_).detach();
+    }
+
+private:
+    struct State {
+        std::mutex mu;
+        std::condition_variable cv;
+        std::deque<std::function<void()>> jobs;
+        size_t idle = 0;  // threads waiting for a job
+        size_t keep_idle = 0;
+        bool done = false;
+    };
+
+    static void work(std::shared_ptr<State> s) {
+        std::unique_lock lock(s->mu);
+        for (;;) {
+            if (!s->jobs.empty()) {
+                auto job = std::move(s->jobs.front());
+                s->jobs.pop_front();
+                lock.unlock();
+                job();
+                job = nullptr;  // release captures before sleeping
+                lock.lock();
+                continue;
+            }
+            if (s->done) return;
+            ++s->idle;
+            bool woke = s->cv.wait_for(lock, std::chrono::seconds(30),
+                                       [&] { return !s->jobs.empty() || s->done; });
+            --s->idle;
+            if (!woke && s->idle >= s->keep_idle) return;  // surplus thread retires
+        }
+    }
+
+    std::shared_ptr<State> state_;
+};
+
 }  // namespace
 
 struct HttpTransport::Impl {
@@ -241,10 +306,12 @@ struct HttpTransport::Impl {
     std::atomic<size_t> open_streams{0};
     std::atomic<size_t> background{0};
     int port = 0;
+    int listen_fd = -1;
     std::mutex mu;
     std::map<std::string, std::shared_ptr<Stream>> streams;  // by stream id, for resumption
     std::thread janitor;
     std::condition_variable janitor_cv;
+    ElasticPool workers{4};  // calls that may block: tools/call, prompts, ...
 
     Impl(Server& s, HttpOptions o) : server(s), options(std::move(o)) {}
 
@@ -294,6 +361,11 @@ struct HttpTransport::Impl {
         send_json(res, d.status, rpc_error_body(ErrorCode::kInvalidRequest,
                                                 d.message.empty() ? "Unauthorized" : d.message));
         return false;
+    }
+
+    void forget_stream(const std::string& id) {
+        std::lock_guard lock(mu);
+        streams.erase(id);
     }
 
     std::shared_ptr<Stream> new_stream(StreamKind kind, bool modern, const std::shared_ptr<Session>& s,
@@ -359,7 +431,9 @@ struct HttpTransport::Impl {
 
     void post_mcp(const httplib::Request& req, httplib::Response& res) {
         if (!check_origin(req, res)) return;
-        HeaderMap headers = header_map(req);
+        // Shared: a long call keeps running (and reading them) after this handler returned.
+        auto headers_ptr = std::make_shared<const HeaderMap>(header_map(req));
+        const HeaderMap& headers = *headers_ptr;
         std::any principal;
         if (!authenticate(headers, res, principal)) return;
         std::string ctype = lower(req.get_header_value("Content-Type"));
@@ -448,11 +522,11 @@ struct HttpTransport::Impl {
         auto outcome = std::make_shared<Outcome>();
         if (Server::runs_long(payload)) {
             ++background;
-            std::thread([this, payload, in, stream, outcome]() {
+            workers.submit([this, payload, in, stream, outcome, headers_ptr]() {
                 *outcome = server.handle(payload, in);
                 stream->finish(outcome->response);
                 --background;
-            }).detach();
+            });
             if (modern && accept.find("text/event-stream") != std::string::npos) {
                 // 2026-07-28: closing the response stream is how a client cancels. A silent call
                 // switches to SSE soon, so the keepalive writes notice a client that went away.
@@ -465,7 +539,8 @@ struct HttpTransport::Impl {
             stream->finish(outcome->response);
         }
         if (stream->finished() && stream->event_count() <= 1) {
-            // Nothing but the result: a plain JSON response.
+            // Nothing but the result: a plain JSON response (nothing to resume later).
+            forget_stream(stream->id());
             if (outcome->created_session) res.set_header("Mcp-Session-Id", outcome->session_id);
             if (!outcome->response) {
                 res.status = 202;
@@ -477,6 +552,7 @@ struct HttpTransport::Impl {
         if (!accept_sse) {
             // A JSON-only client: its side messages are dropped, it gets the result.
             stream->wait_finished();
+            forget_stream(stream->id());
             if (!outcome->response) {
                 res.status = 202;
                 return;
@@ -648,10 +724,10 @@ struct HttpTransport::Impl {
         };
         if (Server::runs_long(payload)) {
             ++background;
-            std::thread([work, this]() {
+            workers.submit([work, this]() {
                 work();
                 --background;
-            }).detach();
+            });
         } else {
             work();
         }
@@ -688,10 +764,17 @@ HttpTransport::HttpTransport(Server& server, HttpOptions options)
     http.set_payload_max_length(impl_->options.max_body_bytes);
     http.set_keep_alive_max_count(100000);
     http.set_tcp_nodelay(true);  // header and body writes: Nagle + delayed ACK cost 40 ms
+    Impl* p = impl_.get();
+    http.set_socket_options([p](socket_t sock) {
+        // SO_REUSEADDR: restart right after a stop. Not SO_REUSEPORT (httplib's default): a
+        // second server on the same port must fail to bind, not silently share the traffic.
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        p->listen_fd = sock;
+    });
     http.set_keep_alive_timeout(5);
     http.set_read_timeout(30);
     http.set_write_timeout(30);
-    Impl* p = impl_.get();
     http.Post("/mcp", [p](const httplib::Request& q, httplib::Response& r) { p->post_mcp(q, r); });
     http.Get("/mcp", [p](const httplib::Request& q, httplib::Response& r) { p->get_mcp(q, r); });
     http.Delete("/mcp", [p](const httplib::Request& q, httplib::Response& r) { p->delete_mcp(q, r); });
@@ -727,6 +810,9 @@ void HttpTransport::bind() {
                                      " (in use, or not an address of this machine)");
         impl_->port = o.port;
     }
+    // Debian's libcpp-httplib listens with a backlog of 5: 64 clients connecting at once would
+    // see SYN drops and 1 s retransmits. Linux lets a listening socket raise its backlog.
+    if (impl_->listen_fd >= 0) ::listen(impl_->listen_fd, 1024);
 }
 
 int HttpTransport::port() const { return impl_->port; }

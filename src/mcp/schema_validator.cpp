@@ -9,13 +9,32 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <vector>
 
 namespace mcp {
 
 struct SchemaValidator::Impl {
     nlohmann::json document;  // valijson keeps references into the parsed document
     valijson::Schema schema;
+    // A valijson::Validator caches compiled `pattern` regexes but is not thread-safe: keep a
+    // few and lend one per validation, so patterns compile once per validator, not per call.
+    std::mutex mu;
+    std::vector<std::unique_ptr<valijson::Validator>> idle;
+
+    std::unique_ptr<valijson::Validator> borrow() {
+        std::lock_guard lock(mu);
+        if (idle.empty()) return std::make_unique<valijson::Validator>(valijson::Validator::kStrongTypes);
+        auto v = std::move(idle.back());
+        idle.pop_back();
+        return v;
+    }
+    void give_back(std::unique_ptr<valijson::Validator> v) {
+        std::lock_guard lock(mu);
+        if (idle.size() < 16) idle.push_back(std::move(v));
+    }
 };
 
 namespace {
@@ -153,11 +172,13 @@ SchemaValidator::SchemaValidator(const nlohmann::json& schema) : impl_(std::make
 SchemaValidator::~SchemaValidator() = default;
 
 std::vector<std::string> SchemaValidator::validate(const nlohmann::json& value) const {
-    valijson::Validator validator(valijson::Validator::kStrongTypes);
     valijson::ValidationResults results;
     valijson::adapters::NlohmannJsonAdapter target(value);
     std::vector<std::string> problems;
-    if (validator.validate(impl_->schema, target, &results)) return problems;
+    auto validator = impl_->borrow();
+    bool ok = validator->validate(impl_->schema, target, &results);
+    impl_->give_back(std::move(validator));
+    if (ok) return problems;
     valijson::ValidationResults::Error error;
     std::vector<std::string> wrappers;
     while (results.popError(error)) {

@@ -6,13 +6,27 @@
 
 #include <future>
 #include <set>
+#include <sstream>
 
 namespace mcp_test {
 namespace {
 
 using ::testing::HasSubstr;
 
-json body_of(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
+// The response message of a POST: the JSON body, or the last message event of an SSE body (a
+// call that takes long, e.g. on a loaded machine, may be answered as a stream; both are valid).
+json body_of(const httplib::Result& r) {
+    if (r->get_header_value("Content-Type").find("text/event-stream") == std::string::npos)
+        return json::parse(r->body, nullptr, false);
+    json last = json::value_t::discarded;
+    std::istringstream in(r->body);
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("data: ", 0) != 0) continue;
+        json m = json::parse(line.substr(6), nullptr, false);
+        if (!m.is_discarded() && m.contains("id")) last = std::move(m);
+    }
+    return last;
+}
 
 TEST(HttpTransport, InitializeReturnsARandomSessionId) {
     HttpHarness h;
