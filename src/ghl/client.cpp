@@ -107,6 +107,7 @@ Request Client::build_request(const Endpoint& ep, const Params& path_params, con
                               const nlohmann::json& body, const CallOptions& options) const {
     Request req;
     req.method = ep.method;
+    req.retry_safe = ep.retry_safe;
     req.url = options_.base_url + expand_path(ep.path, path_params, ep.id);
     req.query = query;
     req.headers.add("Accept", "application/json");
@@ -182,6 +183,7 @@ Reply Client::call_reply(std::string_view endpoint_id, const Params& path_params
         if (options.cancel.stop_requested()) throw fail(simple(ErrorKind::kCancelled, attempt - 1));
         if (clock_->now() >= deadline) throw fail(simple(ErrorKind::kTimeout, attempt - 1));
 
+        Clock::time_point slot{};
         if (limited) {
             const auto acquired = limiter_->acquire(key, deadline);
             if (!acquired.granted) {
@@ -201,6 +203,7 @@ Reply Client::call_reply(std::string_view endpoint_id, const Params& path_params
                 }
             }
             metrics_.queue_wait(ep.id, duration_cast<microseconds>(clock_->now() - queued_at));
+            slot = acquired.ready_at;
         }
 
         const auto remaining = deadline - clock_->now();
@@ -215,7 +218,10 @@ Reply Client::call_reply(std::string_view endpoint_id, const Params& path_params
             duration_cast<microseconds>(std::chrono::steady_clock::now() - sent_at);
         const bool transport_error = resp.error != TransportError::kNone;
         metrics_.attempt(ep.id, resp.status, transport_error, latency);
-        if (limited && !transport_error) limiter_->observe(key, resp.status, resp.headers);
+        if (limited) {
+            limiter_->completed(key, slot);
+            if (!transport_error) limiter_->observe(key, resp.status, resp.headers);
+        }
 
         if (!transport_error) {
             log_->debug("ghl {} [{}] {} {} -> {} in {} ms (attempt {})", ep.id, options.request_id,

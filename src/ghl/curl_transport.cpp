@@ -198,6 +198,11 @@ Response CurlTransport::send(const Request& request) {
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    // libcurl silently sends a request again on a new connection when a reused keep-alive
+    // connection dies before the first response byte (a reset, or the server closing it), even a
+    // POST. The server may already have applied it, so a create would be made twice. On a fresh
+    // connection libcurl never does that: requests that must not be repeated get one.
+    if (!request.retry_safe) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!impl_->options.ca_file.empty()) {

@@ -54,6 +54,9 @@ struct Request {
     std::string body;
     /// The call must be over by then (real steady clock): the transport's total timeout.
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    /// False when sending the request twice could do something twice (creates, message sends,
+    /// Endpoint::retry_safe): the transport must then never repeat it on its own.
+    bool retry_safe = true;
 
     /// `url` plus `?` and the encoded query: exactly what goes on the wire.
     std::string url_with_query() const;

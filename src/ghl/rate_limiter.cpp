@@ -201,6 +201,24 @@ void InMemoryRateLimiter::observe(const std::string& key, int status, const Head
     }
 }
 
+void InMemoryRateLimiter::completed(const std::string& key, Clock::time_point ready_at) {
+    std::lock_guard lock(mutex_);
+    const auto it = buckets_.find(key);
+    if (it == buckets_.end()) return;
+    Bucket& b = *it->second;
+    // GHL counted the request when it arrived, at the latest now. Its slot frees at slot +
+    // interval + margin, which must not come before arrival + interval.
+    const auto margin =
+        b.window(options_) - std::chrono::duration_cast<Clock::duration>(b.limits.burst_interval);
+    const auto at = clock_->now() - margin;
+    if (at <= ready_at) return;
+    const auto slot = std::lower_bound(b.slots.begin(), b.slots.end(), ready_at);
+    if (slot == b.slots.end() || *slot != ready_at) return;  // already out of the window
+    b.slots.erase(slot);
+    // The log stays sorted, and a later acquire() (which starts at >= now) still appends.
+    b.slots.insert(std::upper_bound(b.slots.begin(), b.slots.end(), at), at);
+}
+
 LimiterKeyState InMemoryRateLimiter::state(const std::string& key) const {
     const auto now = clock_->now();
     std::lock_guard lock(mutex_);

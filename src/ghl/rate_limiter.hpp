@@ -49,6 +49,13 @@ class RateLimiter {
     /// Feeds a GHL response back: the X-RateLimit-* headers correct the budget (another client
     /// of the same app may be spending it), and a 429 with Retry-After holds the key back.
     virtual void observe(const std::string& key, int status, const Headers& headers) = 0;
+
+    /// Reports that the request sent in the slot granted for `ready_at` (Acquire::ready_at) is
+    /// over: answered, or failed in the transport. GHL counts a request when it arrives, which
+    /// may be any time until the answer is back (a new TLS connection alone can take longer than
+    /// the safety margin), so the slot must not free before one window after now. Default:
+    /// nothing.
+    virtual void completed(const std::string& /*key*/, Clock::time_point /*ready_at*/) {}
 };
 
 /// What the limiter currently believes about one key (for tests and metrics).
@@ -79,6 +86,10 @@ class InMemoryRateLimiter final : public RateLimiter {
 
     Acquire acquire(const std::string& key, Clock::time_point deadline) override;
     void observe(const std::string& key, int status, const Headers& headers) override;
+    /// A request that took longer than the safety margin may have reached GHL later than its
+    /// slot plus the margin: its slot moves to now minus the margin, so that it frees no earlier
+    /// than one window after GHL counted it. Faster requests change nothing.
+    void completed(const std::string& key, Clock::time_point ready_at) override;
 
     LimiterKeyState state(const std::string& key) const;
 

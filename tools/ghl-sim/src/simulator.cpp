@@ -69,6 +69,31 @@ void for_each_connection(int local_port, Fn fn) {
     ::closedir(dir);
 }
 
+/// cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG). More simultaneous
+/// connection attempts than that overflow the accept queue; the kernel drops the surplus
+/// handshakes and the client's request then waits for a retransmission a second later. A second
+/// listen() on the listening socket (found like the connections below) raises the backlog.
+void widen_backlog(int local_port) {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (dir == nullptr) return;
+    while (const dirent* entry = ::readdir(dir)) {
+        char* end = nullptr;
+        const long fd = std::strtol(entry->d_name, &end, 10);
+        if (end == entry->d_name || *end != '\0' || fd == ::dirfd(dir)) continue;
+        sockaddr_storage local{};
+        socklen_t local_len = sizeof local;
+        int listening = 0;
+        socklen_t flag_len = sizeof listening;
+        if (::getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&local), &local_len) == 0 &&
+            port_of(local) == local_port &&
+            ::getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_ACCEPTCONN, &listening, &flag_len) == 0 &&
+            listening != 0) {
+            (void)::listen(static_cast<int>(fd), SOMAXCONN);
+        }
+    }
+    ::closedir(dir);
+}
+
 /// Aborts the connection a request came in on with a TCP RST: connect(AF_UNSPEC) on a connected
 /// TCP socket disconnects it with an active reset; httplib's attempt to write the response then
 /// fails and ends the connection.
@@ -468,6 +493,7 @@ void Simulator::start() {
         throw std::runtime_error("ghl-sim: cannot listen on " + im.opts.host + ":" +
                                  std::to_string(im.opts.port));
     }
+    widen_backlog(im.port);
     im.thread = std::thread([&svr] {
         // The workers inherit this mask: a write to a reset connection returns EPIPE instead of
         // raising SIGPIPE in the host process.
