@@ -197,7 +197,8 @@ int run(int argc, char** argv) {
     cli.add_flag("--sandbox", c.sandbox,
                  "Use the embedded GHL simulator (seeded demo sub-account) instead of the real API");
     cli.add_option("--location-id", c.location_id, "Default sub-account (env GHL_LOCATION_ID)");
-    cli.add_option("--base-url", c.base_url, "GHL API base URL (env GHL_BASE_URL)")->capture_default_str();
+    auto* base_url_opt =
+        cli.add_option("--base-url", c.base_url, "GHL API base URL (env GHL_BASE_URL)")->capture_default_str();
     cli.add_option("--token-file", c.token_file,
                    "Read the Private Integration Token from this file (env GHL_TOKEN_FILE; "
                    "else GHL_PRIVATE_INTEGRATION_TOKEN)");
@@ -237,7 +238,9 @@ int run(int argc, char** argv) {
     }
     setup_logging(c.log_level);
     try {
+        const std::string base_url_flag = c.base_url;
         apply_environment(c, process_env());
+        if (base_url_opt->count() > 0) c.base_url = base_url_flag;  // flags win over the environment
         if (!listen.empty()) {
             c.http = true;
             parse_listen_address(listen, c.http_host, c.http_port);
