@@ -58,6 +58,7 @@ void apply_environment(Config& c, const EnvLookup& env) {
         c.token = trim(*v);
     }
     if (c.api_key.empty()) c.api_key = env("GHL_MCP_API_KEY").value_or("");
+    if (auto v = env("GHL_MCP_VALIDATE_OUTPUT")) c.validate_output = (*v == "1" || *v == "true");
 }
 
 std::string credential_problem(const Config& c) {

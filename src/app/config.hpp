@@ -30,6 +30,13 @@ struct Config {
     bool legacy_sse = true;
     std::string api_key;  // GHL_MCP_API_KEY: Bearer credential required on HTTP when set
     std::string log_level = "info";
+    /// Check every structuredContent against the tool's outputSchema (a violation becomes an
+    /// isError result naming it). On in tests and debug builds; GHL_MCP_VALIDATE_OUTPUT=1.
+#ifdef NDEBUG
+    bool validate_output = false;
+#else
+    bool validate_output = true;
+#endif
 
     bool has_credentials() const { return !token.empty(); }
 };

@@ -75,6 +75,7 @@ App::App(const Config& config, bool offline) : config_(config) {
     o.title = config.sandbox ? "GoHighLevel CRM (SANDBOX)" : "GoHighLevel CRM";
     o.description = "MCP server for the GoHighLevel CRM";
     o.instructions = instructions(config.sandbox);
+    o.validate_output = config.validate_output;
     server_ = std::make_unique<mcp::Server>(o, registry_);
 }
 

@@ -1,6 +1,6 @@
 #include "tools/catalog.hpp"
 
-#include "tools/server_tools.hpp"
+#include "tools/groups.hpp"
 
 #include <map>
 #include <set>
@@ -41,10 +41,17 @@ std::vector<Definition> definitions() {
 }
 
 const std::vector<Registration>& registrations() {
-    // The one list. Keep it sorted by toolset, then name.
-    static const std::vector<Registration> list = {
-        {"get_server_status", make_get_server_status},
-    };
+    // The one list: every group's tools, in toolset order (each group lists its tools by name).
+    static const std::vector<Registration> list = [] {
+        std::vector<Registration> all;
+        for (auto group : {server_tools, contact_tools, calendar_tools, opportunity_tools,
+                           conversation_tools, account_tools, analysis_tools}) {
+            auto tools = group();
+            all.insert(all.end(), std::make_move_iterator(tools.begin()),
+                       std::make_move_iterator(tools.end()));
+        }
+        return all;
+    }();
     return list;
 }
 

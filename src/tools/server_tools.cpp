@@ -1,4 +1,5 @@
 #include "tools/server_tools.hpp"
+#include "tools/groups.hpp"
 
 #include "tools/ghl_access.hpp"
 
@@ -62,6 +63,10 @@ mcp::ToolHandler make_get_server_status(const Environment& env) {
             {"ghlApi", api},
         });
     };
+}
+
+std::vector<Registration> server_tools() {
+    return {{"get_server_status", make_get_server_status}};
 }
 
 }  // namespace tools

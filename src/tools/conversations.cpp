@@ -1,0 +1,11 @@
+// Tool group: conversations. Definitions: schemas/tools/<name>.json; handlers here.
+#include "tools/groups.hpp"
+#include "tools/support.hpp"
+
+namespace tools {
+
+std::vector<Registration> conversation_tools() {
+    return {};
+}
+
+}  // namespace tools

@@ -1,0 +1,19 @@
+// The tool groups. Each group file (contacts.cpp, calendars.cpp, ...) defines its handlers and
+// returns its part of the registration list; catalog.cpp joins them into the one list.
+#pragma once
+
+#include "tools/catalog.hpp"
+
+#include <vector>
+
+namespace tools {
+
+std::vector<Registration> server_tools();         // server_tools.cpp
+std::vector<Registration> contact_tools();        // contacts.cpp
+std::vector<Registration> calendar_tools();       // calendars.cpp
+std::vector<Registration> opportunity_tools();    // opportunities.cpp
+std::vector<Registration> conversation_tools();   // conversations.cpp
+std::vector<Registration> account_tools();        // account.cpp: workflows, location, payments
+std::vector<Registration> analysis_tools();       // analysis.cpp
+
+}  // namespace tools

@@ -1,0 +1,64 @@
+// The handler helpers: ISO times, GHL time values, E.164 normalisation, list output.
+#include "tools/support.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tools {
+namespace {
+
+TEST(SupportTime, ParsesTheIsoFormsAgentsSend) {
+    EXPECT_EQ(parse_iso("1970-01-01"), 0);
+    EXPECT_EQ(parse_iso("1970-01-01T00:00:01Z"), 1000);
+    EXPECT_EQ(parse_iso("1970-01-01T00:00:01.5Z"), 1500);
+    EXPECT_EQ(parse_iso("1970-01-01T01:00:00+01:00"), 0);
+    EXPECT_EQ(parse_iso("1970-01-01T00:00:00-0500"), 5 * 3600 * 1000);
+    EXPECT_EQ(parse_iso("2026-11-23T14:05"), *parse_iso("2026-11-23T14:05:00Z"));
+    EXPECT_EQ(parse_iso("2024-02-29T00:00:00Z"), 1709164800000);
+    EXPECT_FALSE(parse_iso("tomorrow"));
+    EXPECT_FALSE(parse_iso("2026-13-01"));
+    EXPECT_FALSE(parse_iso("2026-11-23T25:00"));
+    EXPECT_FALSE(parse_iso("2026-11-23T10:00+1"));
+    EXPECT_FALSE(parse_iso("2026-11-23T10:00:00Zjunk"));
+}
+
+TEST(SupportTime, RoundTripsAndReadsGhlValues) {
+    EXPECT_EQ(iso_utc(1709164800000), "2024-02-29T00:00:00Z");
+    EXPECT_EQ(ghl_time_ms(json(1709164800)), 1709164800000);      // seconds
+    EXPECT_EQ(ghl_time_ms(json(1709164800000)), 1709164800000);   // milliseconds
+    EXPECT_EQ(ghl_time_ms(json("1709164800000")), 1709164800000);
+    EXPECT_EQ(ghl_time_ms(json("2024-02-29T00:00:00.000Z")), 1709164800000);
+    EXPECT_FALSE(ghl_time_ms(json(nullptr)));
+    EXPECT_EQ(iso_offset_minutes("2026-11-24T09:00:00-05:00"), -300);
+    EXPECT_EQ(iso_offset_minutes("2026-11-24T09:00:00Z"), 0);
+    EXPECT_EQ(iso_offset_minutes("2026-11-24T09:00:00+05:30"), 330);
+    EXPECT_FALSE(iso_offset_minutes("2026-11-24T09:00:00"));
+}
+
+TEST(SupportPhone, NormalisesToE164) {
+    EXPECT_EQ(to_e164("+1 (212) 555-0110"), "+12125550110");
+    EXPECT_EQ(to_e164("(212) 555-0110"), "+12125550110");
+    EXPECT_EQ(to_e164("1-212-555-0110"), "+12125550110");
+    EXPECT_EQ(to_e164("212.555.0110 ext. 12"), "+12125550110");
+    EXPECT_EQ(to_e164("011 44 7700 900123"), "+447700900123");
+    EXPECT_EQ(to_e164("0044 7700 900123", "44"), "+447700900123");
+    EXPECT_EQ(to_e164("07700 900123", "44"), "+447700900123");
+    EXPECT_EQ(to_e164("030 1234567", "+49"), "+49301234567");
+    EXPECT_EQ(to_e164("06 1234 5678", "39"), "+390612345678");
+    EXPECT_FALSE(to_e164("555-0110"));
+    EXPECT_FALSE(to_e164("call me"));
+    EXPECT_FALSE(to_e164("+1 212 555 0110 +1"));
+    EXPECT_FALSE(to_e164("+1234567890123456"));
+}
+
+TEST(SupportList, SaysHowToGetMore) {
+    json out = list_output("contacts", json::array({1, 2}), "c1.abc");
+    EXPECT_EQ(out["count"], 2);
+    EXPECT_EQ(out["nextCursor"], "c1.abc");
+    EXPECT_TRUE(out.contains("note"));
+    json last = list_output("contacts", json::array(), "");
+    EXPECT_TRUE(last["nextCursor"].is_null());
+    EXPECT_FALSE(last.contains("note"));
+}
+
+}  // namespace
+}  // namespace tools
