@@ -1,4 +1,4 @@
-// Tool group: workflows, location and payments. Definitions: schemas/tools/<name>.json; handlers here.
+// Tool group: location (sub-account reference data) and payments (read-only). Definitions: schemas/tools/<name>.json; handlers here.
 #include "tools/groups.hpp"
 #include "tools/support.hpp"
 

@@ -45,7 +45,7 @@ const std::vector<Registration>& registrations() {
     static const std::vector<Registration> list = [] {
         std::vector<Registration> all;
         for (auto group : {server_tools, contact_tools, calendar_tools, opportunity_tools,
-                           conversation_tools, account_tools, analysis_tools}) {
+                           conversation_tools, workflow_tools, account_tools, analysis_tools}) {
             auto tools = group();
             all.insert(all.end(), std::make_move_iterator(tools.begin()),
                        std::make_move_iterator(tools.end()));

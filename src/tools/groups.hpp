@@ -13,7 +13,8 @@ std::vector<Registration> contact_tools();        // contacts.cpp
 std::vector<Registration> calendar_tools();       // calendars.cpp
 std::vector<Registration> opportunity_tools();    // opportunities.cpp
 std::vector<Registration> conversation_tools();   // conversations.cpp
-std::vector<Registration> account_tools();        // account.cpp: workflows, location, payments
+std::vector<Registration> workflow_tools();       // workflows.cpp: workflows and campaigns
+std::vector<Registration> account_tools();        // account.cpp: location and payments
 std::vector<Registration> analysis_tools();       // analysis.cpp
 
 }  // namespace tools
