@@ -50,7 +50,7 @@ run: build
 	@./build/ghl-mcp serve --http $(LISTEN) --sandbox
 
 docs: build
-	@./build/ghl-docs --readme README.md
+	@./build/gen-tool-docs --update README.md
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

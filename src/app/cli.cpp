@@ -138,7 +138,14 @@ int serve(Config& c) {
 }
 
 int list_tools(Config& c, bool as_json) {
-    App a(c, /*offline=*/true);  // listing needs no GHL access
+    std::unique_ptr<App> app;
+    try {
+        app = std::make_unique<App>(c, /*offline=*/true);  // listing needs no GHL access
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+    }
+    App& a = *app;
     if (as_json) {
         json out = json::array();
         for (const auto& t : a.server().registry().tools()) out.push_back(t->definition);
@@ -147,7 +154,8 @@ int list_tools(Config& c, bool as_json) {
     }
     for (const auto& t : a.server().registry().tools()) {
         std::string title = t->definition.value("title", "");
-        std::cout << t->name() << (t->read_only() ? "  (read-only)" : "") << "\n    " << title << "\n";
+        std::cout << t->name() << "  [" << t->toolset << (t->read_only() ? ", read-only" : "")
+                  << "]\n    " << title << "\n";
     }
     return 0;
 }
@@ -202,6 +210,16 @@ int run(int argc, char** argv) {
     cli.add_option("--token-file", c.token_file,
                    "Read the Private Integration Token from this file (env GHL_TOKEN_FILE; "
                    "else GHL_PRIVATE_INTEGRATION_TOKEN)");
+    cli.add_option("--toolsets", c.surface.toolsets,
+                   "Toolsets to offer, comma-separated (env GHL_MCP_TOOLSETS; default: contacts, "
+                   "calendars, opportunities, conversations, workflows, analysis; `all` adds location "
+                   "and payments)")
+        ->delimiter(',');
+    cli.add_option("--tools", c.surface.tools,
+                   "Offer exactly these tools, comma-separated (env GHL_MCP_TOOLS)")
+        ->delimiter(',');
+    cli.add_flag("--read-only", c.surface.read_only,
+                 "Offer only tools that do not change data (env GHL_MCP_READ_ONLY=1)");
     cli.add_option("--log-level", c.log_level, "stderr log level: trace, debug, info, warn, error, off")
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -241,6 +259,7 @@ int run(int argc, char** argv) {
         const std::string base_url_flag = c.base_url;
         apply_environment(c, process_env());
         if (base_url_opt->count() > 0) c.base_url = base_url_flag;  // flags win over the environment
+        (void)tools::select(c.surface);  // unknown toolsets/tools are a start-up error
         if (!listen.empty()) {
             c.http = true;
             parse_listen_address(listen, c.http_host, c.http_port);

@@ -58,6 +58,25 @@ void apply_environment(Config& c, const EnvLookup& env) {
         c.token = trim(*v);
     }
     if (c.api_key.empty()) c.api_key = env("GHL_MCP_API_KEY").value_or("");
+    auto list = [](const std::string& text) {
+        std::vector<std::string> out;
+        std::string item;
+        for (char ch : text + ",") {
+            if (ch == ',') {
+                item = trim(item);
+                if (!item.empty()) out.push_back(item);
+                item.clear();
+            } else {
+                item += ch;
+            }
+        }
+        return out;
+    };
+    if (c.surface.toolsets.empty())
+        if (auto v = env("GHL_MCP_TOOLSETS")) c.surface.toolsets = list(*v);
+    if (c.surface.tools.empty())
+        if (auto v = env("GHL_MCP_TOOLS")) c.surface.tools = list(*v);
+    if (auto v = env("GHL_MCP_READ_ONLY"); v && (*v == "1" || *v == "true")) c.surface.read_only = true;
     if (auto v = env("GHL_MCP_VALIDATE_OUTPUT")) c.validate_output = (*v == "1" || *v == "true");
 }
 

@@ -2,6 +2,8 @@
 // Secrets come only from the environment or files, never from flags (they would show in `ps`).
 #pragma once
 
+#include "tools/catalog.hpp"
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +22,10 @@ struct Config {
     std::string location_id;  // GHL_LOCATION_ID / --location-id
     std::string token;        // GHL_PRIVATE_INTEGRATION_TOKEN or --token-file (never logged)
     std::string token_file;
+
+    // Which tools are offered (--toolsets / GHL_MCP_TOOLSETS, --tools / GHL_MCP_TOOLS,
+    // --read-only / GHL_MCP_READ_ONLY).
+    tools::Surface surface;
 
     // Our side.
     bool http = false;          // serve over HTTP instead of stdio

@@ -67,7 +67,7 @@ App::App(const Config& config, bool offline) : config_(config) {
     }
 
     registry_ = std::make_shared<mcp::Registry>();
-    tools::register_all(*registry_, env_);
+    tools::register_all(*registry_, env_, config_.surface);
 
     mcp::ServerOptions o;
     o.name = "ghl-mcp";

@@ -2,6 +2,7 @@
 
 #include "tools/groups.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -34,6 +35,9 @@ std::vector<Definition> definitions() {
         if (!d.wire["annotations"].contains("readOnlyHint")) fail("annotations.readOnlyHint must be explicit");
         if (d.wire["name"].get<std::string>() + ".json" != d.file) fail("\"name\" must match the file name");
         d.toolset = d.wire["toolset"].get<std::string>();
+        const auto sets = all_toolsets();
+        if (std::find(sets.begin(), sets.end(), d.toolset) == sets.end())
+            fail("unknown toolset \"" + d.toolset + "\" (see all_toolsets() in catalog.cpp)");
         d.wire.erase("toolset");
         out.push_back(std::move(d));
     }
@@ -55,24 +59,95 @@ const std::vector<Registration>& registrations() {
     return list;
 }
 
-void register_all(mcp::Registry& registry, const Environment& env) {
+const std::vector<std::string>& default_toolsets() {
+    static const std::vector<std::string> list = {"contacts",      "calendars", "opportunities",
+                                                  "conversations", "workflows", "analysis"};
+    return list;
+}
+
+std::vector<std::string> all_toolsets() {
+    return {"server",        "contacts",  "calendars", "opportunities", "conversations",
+            "workflows",     "location",  "payments",  "analysis"};
+}
+
+namespace {
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+bool is_read_only(const Definition& d) {
+    const auto& a = d.wire["annotations"];
+    return a.contains("readOnlyHint") && a["readOnlyHint"].is_boolean() && a["readOnlyHint"].get<bool>();
+}
+}  // namespace
+
+std::vector<Definition> select(const Surface& surface) {
+    std::vector<Definition> all = definitions();
+    const auto names = all_toolsets();
+    const std::set<std::string> known_sets(names.begin(), names.end());
+    std::set<std::string> wanted_sets;
+    const auto& named = surface.toolsets.empty() ? default_toolsets() : surface.toolsets;
+    for (const auto& t : named) {
+        if (t == "all") {
+            wanted_sets = known_sets;
+            continue;
+        }
+        if (!known_sets.count(t))
+            throw std::invalid_argument("unknown toolset \"" + t + "\"; toolsets: " + joined(all_toolsets()) +
+                                        " (or all)");
+        wanted_sets.insert(t);
+    }
+    wanted_sets.insert("server");
+
+    std::set<std::string> wanted_tools;
+    if (!surface.tools.empty()) {
+        std::set<std::string> known_tools;
+        for (const auto& d : all) known_tools.insert(d.wire["name"].get<std::string>());
+        for (const auto& t : surface.tools) {
+            if (!known_tools.count(t))
+                throw std::invalid_argument("unknown tool \"" + t +
+                                            "\"; `ghl-mcp tools --toolsets all` lists every tool");
+            wanted_tools.insert(t);
+        }
+    }
+    std::vector<Definition> out;
+    for (auto& d : all) {
+        const std::string name = d.wire["name"];
+        if (!wanted_tools.empty()) {
+            if (!wanted_tools.count(name)) continue;
+            if (surface.read_only && !is_read_only(d))
+                throw std::invalid_argument("tool \"" + name +
+                                            "\" changes data but --read-only was given; drop one of them");
+        } else {
+            if (!wanted_sets.count(d.toolset)) continue;
+            if (surface.read_only && !is_read_only(d)) continue;
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+void register_all(mcp::Registry& registry, const Environment& env, const Surface& surface) {
     std::map<std::string, const Registration*> handlers;
     for (const auto& r : registrations()) {
         if (!handlers.emplace(r.name, &r).second)
             throw std::logic_error("tool registered twice: " + r.name);
     }
     std::set<std::string> defined;
-    for (auto& d : definitions()) {
+    for (const auto& d : definitions()) {
         std::string name = d.wire["name"];
-        auto it = handlers.find(name);
-        if (it == handlers.end())
+        if (!handlers.count(name))
             throw std::logic_error("schemas/tools/" + d.file + " has no handler in the registration list");
         defined.insert(name);
-        registry.add_tool(std::move(d.wire), it->second->make(env), d.toolset);
     }
     for (const auto& [name, r] : handlers)
         if (!defined.count(name))
             throw std::logic_error("tool " + name + " is registered but has no schemas/tools/" + name + ".json");
+    for (auto& d : select(surface)) {
+        std::string name = d.wire["name"];
+        registry.add_tool(std::move(d.wire), handlers.at(name)->make(env), d.toolset);
+    }
 }
 
 }  // namespace tools

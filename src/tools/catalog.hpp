@@ -51,8 +51,30 @@ struct Registration {
 /// The one registration list (every tool the server offers).
 const std::vector<Registration>& registrations();
 
-/// Registers every tool into `registry`. Throws std::logic_error when a definition has no
-/// handler or a handler has no definition.
-void register_all(mcp::Registry& registry, const Environment& env);
+/// Which tools a process offers (flags --toolsets, --tools, --read-only).
+struct Surface {
+    /// Toolsets to offer; empty: kDefaultToolsets; "all": every toolset. The "server" toolset
+    /// (get_server_status) is always on unless `tools` says otherwise.
+    std::vector<std::string> toolsets;
+    /// When not empty: exactly these tools (toolsets are then not consulted).
+    std::vector<std::string> tools;
+    /// Offer only tools whose readOnlyHint is true.
+    bool read_only = false;
+};
+
+/// The toolsets offered when none are named.
+const std::vector<std::string>& default_toolsets();
+/// Every toolset name, in catalog order (a definition naming another one is rejected).
+std::vector<std::string> all_toolsets();
+
+/// The definitions `surface` selects, in catalog order. Throws std::invalid_argument naming an
+/// unknown toolset or tool (and listing the valid names), or a tool named in `tools` that is not
+/// read-only when `read_only` is set.
+std::vector<Definition> select(const Surface& surface);
+
+/// Registers the tools `surface` selects into `registry`. Throws std::logic_error when a
+/// definition has no handler or a handler has no definition (checked over the whole catalog,
+/// whatever the surface), std::invalid_argument as select() does.
+void register_all(mcp::Registry& registry, const Environment& env, const Surface& surface = {});
 
 }  // namespace tools
