@@ -1,5 +1,7 @@
 #include "app/wiring.hpp"
 
+#include "tools/reference.hpp"
+
 #include "ghl/curl_transport.hpp"
 #include "mcp/session.hpp"
 #include "tools/ghl_access.hpp"
@@ -66,8 +68,11 @@ App::App(const Config& config, bool offline) : config_(config) {
                                                       config_.location_id);
     }
 
+    if (env_.ghl) env_.cache = std::make_shared<tools::ReferenceCache>();
+
     registry_ = std::make_shared<mcp::Registry>();
     tools::register_all(*registry_, env_, config_.surface);
+    tools::register_reference(*registry_, env_);
 
     mcp::ServerOptions o;
     o.name = "ghl-mcp";
@@ -77,6 +82,18 @@ App::App(const Config& config, bool offline) : config_(config) {
     o.instructions = instructions(config.sandbox);
     o.validate_output = config.validate_output;
     server_ = std::make_unique<mcp::Server>(o, registry_);
+
+    if (env_.ghl) {
+        // Our own writes drop the cached resources they may have changed, and subscribers hear it.
+        env_.ghl->on_write([this](std::string_view endpoint, const ghl::Params& path,
+                                  const std::string& location) {
+            if (location != env_.default_location_id) return;  // resources show the default location
+            for (const auto& uri : tools::stale_after_write(endpoint, path)) {
+                env_.cache->invalidate(uri);
+                server_->notify_resource_updated(uri);
+            }
+        });
+    }
 }
 
 App::~App() {

@@ -16,6 +16,7 @@ namespace tools {
 using json = mcp::json;
 
 class GhlAccess;
+class ReferenceCache;
 
 /// What handlers need from the application. Grows as tool groups land (GHL client, stores).
 struct Environment {
@@ -26,6 +27,8 @@ struct Environment {
     std::string default_location_id;
     /// The GHL API (live or the sandbox); null when the catalog is only listed (`ghl-mcp tools`).
     std::shared_ptr<GhlAccess> ghl;
+    /// Cached reference data behind the resources (see reference.hpp); null with ghl.
+    std::shared_ptr<ReferenceCache> cache;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

@@ -30,6 +30,25 @@ json GhlAccess::call(mcp::ToolContext& ctx, std::string_view endpoint, const ghl
     o.deadline = ctx.deadline();
     o.request_id = ctx.request_id().dump();
     try {
+        json out = client_->call(endpoint, path, query, body, o);
+        // POST searches read; every other non-GET may have changed something.
+        if (on_write_ && ghl::endpoint(endpoint).method != ghl::Method::kGet &&
+            endpoint.find("search") == std::string_view::npos)
+            on_write_(endpoint, path, location);
+        return out;
+    } catch (const ghl::ApiError& e) {
+        throw ToolFailure(ghl::redact(e.agent_text(), token_));
+    }
+}
+
+json GhlAccess::call_detached(std::string_view endpoint, const ghl::Params& path,
+                              const ghl::Params& query, const json& body,
+                              const std::string& location, std::chrono::milliseconds timeout) {
+    ghl::CallOptions o;
+    o.token = token_;
+    o.resource_key = location;
+    o.deadline = std::chrono::steady_clock::now() + timeout;
+    try {
         return client_->call(endpoint, path, query, body, o);
     } catch (const ghl::ApiError& e) {
         throw ToolFailure(ghl::redact(e.agent_text(), token_));

@@ -6,6 +6,8 @@
 #include "ghl/client.hpp"
 #include "mcp/context.hpp"
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -35,6 +37,18 @@ public:
     json call(mcp::ToolContext& ctx, std::string_view endpoint, const ghl::Params& path,
               const ghl::Params& query, const json& body, const std::string& location);
 
+    /// Like call(), for work outside a tool call (completions): no request id, `timeout` budget.
+    json call_detached(std::string_view endpoint, const ghl::Params& path, const ghl::Params& query,
+                       const json& body, const std::string& location,
+                       std::chrono::milliseconds timeout);
+
+    /// Called after every successful request that may have changed data (any method but GET,
+    /// except POST searches),
+    /// e.g. to invalidate cached reference data. Set once at wiring time, before any call.
+    using WriteObserver = std::function<void(std::string_view endpoint, const ghl::Params& path,
+                                             const std::string& location)>;
+    void on_write(WriteObserver observer) { on_write_ = std::move(observer); }
+
     ghl::Client& client() { return *client_; }
     const ghl::Client& client() const { return *client_; }
 
@@ -42,6 +56,7 @@ private:
     std::shared_ptr<ghl::Client> client_;
     std::string token_;
     std::string default_location_;
+    WriteObserver on_write_;
 };
 
 }  // namespace tools
