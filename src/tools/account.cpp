@@ -1,11 +1,321 @@
-// Tool group: location (sub-account reference data) and payments (read-only). Definitions: schemas/tools/<name>.json; handlers here.
+// Tool group: location (sub-account reference data) and payments (read-only). Definitions:
+// schemas/tools/<name>.json; handlers here.
+//
+// Custom fields, users and tags come from GHL in one unpaged answer; the tools page through it
+// locally with the same opaque cursor as GHL-paged listings, so a large account never floods the
+// model. Orders and transactions page natively (limit/offset).
 #include "tools/groups.hpp"
 #include "tools/support.hpp"
 
+#include "ghl/errors.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
 namespace tools {
+namespace {
+
+// ---- Helpers --------------------------------------------------------------------------------
+
+/// The string member `key` of `j`, or `fallback` (GHL sends null or other types at times).
+std::string text(const json& j, const char* key, const std::string& fallback = {}) {
+    if (!j.is_object()) return fallback;
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+/// `object` without null members and empty strings (GHL fills absent text with "").
+json drop_empty(json object) {
+    if (!object.is_object()) return object;
+    for (auto it = object.begin(); it != object.end();) {
+        if (it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty()))
+            it = object.erase(it);
+        else
+            ++it;
+    }
+    return object;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+/// Where a local page starts: the offset in args["cursor"] (0 without one). Checked before
+/// GHL is asked, so a cursor of another listing or other filters costs no request.
+std::size_t local_offset(const json& args, std::string_view endpoint, const json& filters) {
+    auto cursor = arg_opt_string(args, "cursor");
+    if (!cursor) return 0;
+    try {
+        const json position = ghl::decode_cursor(*cursor, endpoint, filters).position;
+        if (position.contains("offset") && position["offset"].is_number_unsigned())
+            return position["offset"].get<std::size_t>();
+        return 0;
+    } catch (const ghl::ApiError& e) {
+        throw ToolFailure(e.agent_text());
+    }
+}
+
+/// One page of an unpaged GHL list: `limit` items from `offset`, with a cursor of the same opaque
+/// kind GHL-paged tools hand out (bound to `endpoint` and `filters`) when more are left.
+json local_page(std::string_view key, const json& all, const json& args, std::string_view endpoint,
+                const json& filters, std::size_t offset, std::int64_t default_limit) {
+    const auto limit = static_cast<std::size_t>(arg_int(args, "limit", default_limit));
+    json items = json::array();
+    for (std::size_t i = offset; i < all.size() && items.size() < limit; ++i) items.push_back(all[i]);
+    std::string next;
+    if (offset + items.size() < all.size()) {
+        ghl::Cursor c;
+        c.endpoint_id = std::string(endpoint);
+        c.style = ghl::endpoint(endpoint).pagination;
+        c.position = {{"offset", offset + items.size()}};
+        next = ghl::encode_cursor(c, filters);
+    }
+    json out = list_output(key, std::move(items), next);
+    out["total"] = all.size();
+    return out;
+}
+
+/// The array under `key` of a GHL answer (empty when absent).
+json array_of(const json& body, const char* key) {
+    return body.is_object() && body.contains(key) && body[key].is_array() ? body[key] : json::array();
+}
+
+void put_iso(json& out, const json& src, const char* from, const char* to) {
+    if (auto ms = ghl_time_ms(get_or_null(src, from))) out[to] = iso_utc(*ms);
+}
+
+// ---- Location -------------------------------------------------------------------------------
+
+json shape_location(const json& l) {
+    json out = drop_empty(pick(l, {"id", "name", "email", "phone", "website", "timezone", "address", "city",
+                                   "state", "postalCode", "country", "companyId"}));
+    // The business profile repeats most of these; keep only what it adds or says differently.
+    json business = drop_empty(pick(get_or_null(l, "business"),
+                                    {"name", "address", "city", "state", "postalCode", "country",
+                                     "website", "timezone", "email", "phone"}));
+    for (auto it = business.begin(); it != business.end();) {
+        if (out.contains(it.key()) && out[it.key()] == it.value())
+            it = business.erase(it);
+        else
+            ++it;
+    }
+    if (!business.empty()) out["business"] = std::move(business);
+    return out;
+}
+
+mcp::ToolHandler make_get_location(const Environment& env) {
+    return [&env](const json& args, mcp::ToolContext& ctx) {
+        auto& ghl = *env.ghl;
+        const std::string location = ghl.location(args);
+        json body = ghl.call(ctx, "locations.get", {{"locationId", location}}, {}, nullptr, location);
+        return mcp::ToolResult::structured_result({{"location", shape_location(unwrap(body, "location"))}});
+    };
+}
+
+mcp::ToolHandler make_list_custom_fields(const Environment& env) {
+    return [&env](const json& args, mcp::ToolContext& ctx) {
+        auto& ghl = *env.ghl;
+        const std::string location = ghl.location(args);
+        // Sent explicitly: which models GHL lists without it is not documented.
+        const std::string model = arg_string(args, "model", "all");
+        const json filters{{"locationId", location}, {"model", model}};
+        const auto offset = local_offset(args, "locations.custom_fields.list", filters);
+        json body = ghl.call(ctx, "locations.custom_fields.list", {{"locationId", location}},
+                             {{"model", model}}, nullptr, location);
+        json fields = json::array();
+        for (const auto& f : array_of(body, "customFields")) {
+            json out = drop_empty(pick(f, {"id", "name", "fieldKey", "dataType", "model"}));
+            const json options = get_or_null(f, "picklistOptions");
+            if (options.is_array() && !options.empty()) out["options"] = options;
+            fields.push_back(std::move(out));
+        }
+        return mcp::ToolResult::structured_result(
+            local_page("customFields", fields, args, "locations.custom_fields.list", filters, offset, 100));
+    };
+}
+
+mcp::ToolHandler make_list_users(const Environment& env) {
+    return [&env](const json& args, mcp::ToolContext& ctx) {
+        auto& ghl = *env.ghl;
+        const std::string location = ghl.location(args);
+        const json filters{{"locationId", location}};
+        const auto offset = local_offset(args, "users.list", filters);
+        json body = ghl.call(ctx, "users.list", {}, {{"locationId", location}}, nullptr, location);
+        json users = json::array();
+        for (const auto& u : array_of(body, "users")) {
+            if ((u.contains("deleted") && u["deleted"] == true)) continue;
+            json out = drop_empty(pick(u, {"id", "name", "email", "phone"}));
+            if (!out.contains("name")) {
+                std::string name = text(u, "firstName", "");
+                const std::string last = text(u, "lastName", "");
+                if (!last.empty()) name += (name.empty() ? "" : " ") + last;
+                if (!name.empty()) out["name"] = name;
+            }
+            const json roles = get_or_null(u, "roles");
+            if (roles.is_object() && roles.contains("role") && roles["role"].is_string()) out["role"] = roles["role"];
+            users.push_back(std::move(out));
+        }
+        return mcp::ToolResult::structured_result(
+            local_page("users", users, args, "users.list", filters, offset, 100));
+    };
+}
+
+mcp::ToolHandler make_list_tags(const Environment& env) {
+    return [&env](const json& args, mcp::ToolContext& ctx) {
+        auto& ghl = *env.ghl;
+        const std::string location = ghl.location(args);
+        const std::string query = lower(arg_string(args, "query"));
+        const json filters{{"locationId", location}, {"query", query}};
+        const auto offset = local_offset(args, "locations.tags.list", filters);
+        json body = ghl.call(ctx, "locations.tags.list", {{"locationId", location}}, {}, nullptr, location);
+        json tags = json::array();
+        for (const auto& t : array_of(body, "tags")) {
+            json out = pick(t, {"id", "name"});
+            if (!query.empty() && lower(text(out, "name", "")).find(query) == std::string::npos) continue;
+            tags.push_back(std::move(out));
+        }
+        return mcp::ToolResult::structured_result(
+            local_page("tags", tags, args, "locations.tags.list", filters, offset, 100));
+    };
+}
+
+// ---- Payments -------------------------------------------------------------------------------
+
+/// startDate/endDate (YYYY-MM-DD) into GHL's startAt/endAt, refused when malformed or reversed.
+void add_date_range(const json& args, ghl::Params& query, json& filters) {
+    std::optional<std::int64_t> from, to;
+    for (auto [arg, param] : {std::pair{"startDate", "startAt"}, {"endDate", "endAt"}}) {
+        auto v = arg_opt_string(args, arg);
+        if (!v) continue;
+        auto ms = v->size() == 10 ? parse_iso(*v) : std::nullopt;
+        if (!ms) invalid_argument(std::string(arg) + " \"" + *v + "\" is not a date; use YYYY-MM-DD, e.g. 2026-03-31.");
+        (std::string_view(arg) == "startDate" ? from : to) = ms;
+        query.emplace_back(param, *v);
+        filters[arg] = *v;
+    }
+    if (from && to && *from > *to) invalid_argument("startDate is after endDate; swap them.");
+}
+
+/// The money fields every payment record shares.
+json shape_payment(const json& p) {
+    json out = json::object();
+    out["id"] = p.contains("_id") ? p["_id"] : get_or_null(p, "id");
+    for (const char* key : {"amount", "currency", "status", "contactId", "contactName", "contactEmail"}) {
+        const json v = get_or_null(p, key);
+        if (!v.is_null() && !(v.is_string() && v.get_ref<const std::string&>().empty())) out[key] = v;
+    }
+    put_iso(out, p, "createdAt", "createdAt");
+    return out;
+}
+
+json add_total(json out, const json& response) {
+    const json total = get_or_null(response, "totalCount");
+    if (total.is_number()) out["total"] = total.get<std::int64_t>();
+    return out;
+}
+
+mcp::ToolHandler make_list_orders(const Environment& env) {
+    return [&env](const json& args, mcp::ToolContext& ctx) {
+        auto& ghl = *env.ghl;
+        const std::string location = ghl.location(args);
+        const auto limit = arg_int(args, "limit", 20);
+        // altId is the location (the spec's only required parameter; it declares no altType here).
+        ghl::Params query{{"altId", location}, {"limit", std::to_string(limit)}};
+        json filters{{"locationId", location}};
+        for (const char* key : {"contactId", "paymentStatus"}) {
+            if (auto v = arg_opt_string(args, key)) {
+                query.emplace_back(key, *v);
+                filters[key] = *v;
+            }
+        }
+        add_date_range(args, query, filters);
+        ghl::PageOptions options;
+        options.page_size = static_cast<int>(limit);
+        options.items_key = "data";
+        Page page = fetch_page(ghl, ctx, "payments.orders.list", {}, std::move(query), nullptr, location,
+                               args, options, filters);
+        json items = json::array();
+        for (const auto& o : page.items) {
+            json out = shape_payment(o);
+            for (const char* key : {"paymentStatus", "fulfillmentStatus"}) {
+                const json v = get_or_null(o, key);
+                if (v.is_string() && !v.get_ref<const std::string&>().empty()) out[key] = v;
+            }
+            for (const char* key : {"sourceName", "sourceType"}) {
+                const json v = get_or_null(o, key);
+                if (v.is_string() && !v.get_ref<const std::string&>().empty()) {
+                    out["source"] = v;
+                    break;
+                }
+            }
+            items.push_back(std::move(out));
+        }
+        return mcp::ToolResult::structured_result(
+            add_total(list_output("orders", std::move(items), page.next_cursor), page.response));
+    };
+}
+
+mcp::ToolHandler make_list_transactions(const Environment& env) {
+    return [&env](const json& args, mcp::ToolContext& ctx) {
+        auto& ghl = *env.ghl;
+        const std::string location = ghl.location(args);
+        const auto limit = arg_int(args, "limit", 20);
+        ghl::Params query{{"altId", location}, {"altType", "location"}, {"limit", std::to_string(limit)}};
+        json filters{{"locationId", location}};
+        if (auto v = arg_opt_string(args, "contactId")) {
+            query.emplace_back("contactId", *v);
+            filters["contactId"] = *v;
+        }
+        if (auto v = arg_opt_string(args, "orderId")) {
+            query.emplace_back("entityId", *v);
+            filters["orderId"] = *v;
+        }
+        add_date_range(args, query, filters);
+        ghl::PageOptions options;
+        options.page_size = static_cast<int>(limit);
+        options.items_key = "data";
+        Page page = fetch_page(ghl, ctx, "payments.transactions.list", {}, std::move(query), nullptr,
+                               location, args, options, filters);
+        json items = json::array();
+        for (const auto& t : page.items) {
+            json out = shape_payment(t);
+            const json refunded = get_or_null(t, "amountRefunded");
+            if (refunded.is_number() && refunded.get<double>() > 0) out["amountRefunded"] = refunded;
+            const std::string entity_type = text(t, "entityType", "");
+            const json entity_id = get_or_null(t, "entityId");
+            if (entity_id.is_string() && !entity_id.get_ref<const std::string&>().empty()) {
+                if (entity_type == "order") {
+                    out["orderId"] = entity_id;
+                } else {
+                    if (!entity_type.empty()) out["entityType"] = entity_type;
+                    out["entityId"] = entity_id;
+                }
+            }
+            for (const char* key : {"entitySourceName", "paymentProviderType"}) {
+                const json v = get_or_null(t, key);
+                if (v.is_string() && !v.get_ref<const std::string&>().empty())
+                    out[std::string(key) == "entitySourceName" ? "source" : "provider"] = v;
+            }
+            items.push_back(std::move(out));
+        }
+        return mcp::ToolResult::structured_result(
+            add_total(list_output("transactions", std::move(items), page.next_cursor), page.response));
+    };
+}
+
+}  // namespace
 
 std::vector<Registration> account_tools() {
-    return {};
+    return {
+        {"get_location", make_get_location},
+        {"list_custom_fields", make_list_custom_fields},
+        {"list_orders", make_list_orders},
+        {"list_tags", make_list_tags},
+        {"list_transactions", make_list_transactions},
+        {"list_users", make_list_users},
+    };
 }
 
 }  // namespace tools
