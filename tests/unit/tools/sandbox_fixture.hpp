@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,35 @@ protected:
         return text;
     }
 
+    /// Any JSON-RPC request in the 2026-07-28 era through the real dispatcher; returns the whole
+    /// response ({result} or {error}). Notifications the server sends on the request's channel
+    /// (progress, logs) are collected in `notifications`.
+    json rpc(const std::string& method, json params = json::object()) {
+        params["_meta"] = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                           {"io.modelcontextprotocol/clientInfo", {{"name", "tools-tests"}, {"version", "1"}}},
+                           {"io.modelcontextprotocol/clientCapabilities", json::object()}};
+        json request{{"jsonrpc", "2.0"}, {"id", ++rpc_id_}, {"method", method}, {"params", params}};
+        mcp::Incoming in;
+        in.channel = channel_;
+        in.modern = true;
+        auto outcome = app_->server().handle(request, in);
+        return outcome.response ? *outcome.response : json(nullptr);
+    }
+    struct Collector : mcp::Channel {
+        std::mutex mutex;
+        std::vector<json> messages;
+        bool send(const json& m) override {
+            std::lock_guard lock(mutex);
+            messages.push_back(m);
+            return true;
+        }
+        bool open() const override { return true; }
+    };
+    std::vector<json> notifications() {
+        std::lock_guard lock(channel_->mutex);
+        return channel_->messages;
+    }
+
     /// Requests the simulator saw since the test started (or the last clear).
     std::vector<ghlsim::RequestRecord> requests() { return sim().requests(); }
     /// The only request the simulator saw; fails the test unless there was exactly one.
@@ -79,6 +110,8 @@ protected:
 
 private:
     std::unique_ptr<app::App> app_;
+    std::shared_ptr<Collector> channel_ = std::make_shared<Collector>();
+    int rpc_id_ = 0;
 };
 
 /// true when `haystack` contains `needle`.
