@@ -27,6 +27,7 @@ protected:
         config.sandbox = true;
         config.log_level = "off";
         config.validate_output = true;  // every result must match its outputSchema
+        config.surface.toolsets = {"all"};  // every tool, whatever the default surface
         app_ = std::make_unique<app::App>(config);
         sim().clear_requests();
     }
