@@ -180,7 +180,10 @@ void note_appointment(Activity& a, const json& event, std::int64_t now) {
     if (!start || *start < now) return;
     if (!a.appointment_ms || *start < *a.appointment_ms) {
         a.appointment_ms = start;
+        // As GHL wrote it (the calendar's local time), made ISO 8601 where it was not:
+        // "2026-05-03 10:00:00" (contact appointments) -> "2026-05-03T10:00:00".
         a.appointment_text = str_or(event, "startTime");
+        if (a.appointment_text.size() > 10 && a.appointment_text[10] == ' ') a.appointment_text[10] = 'T';
     }
 }
 

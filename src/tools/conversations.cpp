@@ -225,7 +225,8 @@ mcp::ToolHandler make_search_conversations(const Environment& env) {
             query.emplace_back("lastMessageType", ghl_type_of(*channel));
         if (auto text = arg_opt_string(args, "query")) query.emplace_back("query", *text);
         json filters = json::object();
-        copy_args(args, filters, {"contactId", "unreadOnly", "channel", "query", "locationId"});
+        copy_args(args, filters, {"contactId", "channel", "query", "locationId"});
+        if (arg_bool(args, "unreadOnly", false)) filters["unreadOnly"] = true;  // false == absent
         ghl::PageOptions options;
         options.page_size = static_cast<int>(limit);
         options.items_key = "conversations";

@@ -7,6 +7,7 @@
 #include "mcp/server.hpp"
 #include "tools/catalog.hpp"
 #include "tools/ghl_access.hpp"
+#include "tools/support.hpp"
 
 #include <chrono>
 #include <map>
@@ -94,6 +95,20 @@ protected:
         return std::make_unique<mcp::Server>(o, registry);
     }
 
+    /// Books a confirmed appointment for `contact` three days from now; returns its startTime
+    /// as GHL answered it (with the calendar's offset).
+    std::string book(const std::string& contact) {
+        const std::string start = tools::iso_utc(seed().reference_now_ms + 3 * 86400 * 1000LL);
+        json a = raw("calendars.appointments.create", {}, {},
+                     {{"calendarId", seed().calendar_ids.at(0)},
+                      {"locationId", seed().location_id},
+                      {"contactId", contact},
+                      {"startTime", start},
+                      {"appointmentStatus", "confirmed"},
+                      {"ignoreFreeSlotValidation", true}});
+        return a["startTime"];
+    }
+
     json raw(std::string_view endpoint, const ghl::Params& path, const ghl::Params& query = {},
              const json& body = nullptr) {
         ghl::CallOptions o;
@@ -125,7 +140,10 @@ protected:
             } else if (booked) {
                 EXPECT_EQ(action.rfind("confirm the appointment on 20", 0), 0u) << d.dump();
                 EXPECT_EQ(d["priority"], "low");
-                EXPECT_TRUE(d.contains("appointmentAt"));
+                ASSERT_TRUE(d.contains("appointmentAt"));
+                const std::string at = d["appointmentAt"];
+                EXPECT_TRUE(tools::parse_iso(at).has_value()) << at;
+                EXPECT_EQ(action, "confirm the appointment on " + at.substr(0, 10));
             } else {
                 EXPECT_EQ(action, "book a call") << d.dump();
                 EXPECT_EQ(d["priority"], "medium");
@@ -218,6 +236,22 @@ TEST_F(AnalysisTest, AuditSuggestionsFollowTheContactsActivity) {
     json out = ok("audit_pipeline", {{"limit", 100}});
     ASSERT_EQ(out["deals"].size(), seed().stale_opportunity_ids.size());
     expect_suggestions_follow_activity(out["deals"]);
+
+    // Book a call for a deal that needed one: the next audit asks to confirm it instead.
+    json deal;
+    for (const auto& d : out["deals"])
+        if (d["suggestedNextAction"] == "book a call") deal = d;
+    ASSERT_TRUE(deal.is_object());
+    const std::string start = book(deal["contactId"]);
+    json again = ok("audit_pipeline", {{"limit", 100}});
+    int found = 0;
+    for (const auto& d : again["deals"]) {
+        if (d["opportunityId"] != deal["opportunityId"]) continue;
+        ++found;
+        EXPECT_EQ(d["suggestedNextAction"], "confirm the appointment on " + start.substr(0, 10));
+        EXPECT_EQ(d["appointmentAt"], start);
+    }
+    EXPECT_EQ(found, 1);
 }
 
 TEST_F(AnalysisTest, AuditOnePipeline) {
@@ -299,6 +333,21 @@ TEST_F(AnalysisTest, AuditWithFewStaleDealsReadsPerContact) {
     EXPECT_EQ(appointment_reads, want_paths);
     EXPECT_EQ(conversation_reads, contacts);
     expect_suggestions_follow_activity(out["deals"]);
+
+    // A booking changes the suggestion (the per-contact listing gives local times without offset).
+    const json deal = out["deals"][0];
+    ASSERT_NE(deal["suggestedNextAction"], "reply: the contact is waiting") << "pick another deal";
+    const std::string start = book(deal["contactId"]);
+    json again = ok("audit_pipeline", {{"pipelineId", pipeline_id}, {"staleDays", oldest}, {"limit", 100}});
+    bool found = false;
+    for (const auto& d : again["deals"]) {
+        if (d["opportunityId"] != deal["opportunityId"]) continue;
+        found = true;
+        EXPECT_EQ(d["suggestedNextAction"], "confirm the appointment on " + start.substr(0, 10)) << d.dump();
+        EXPECT_EQ(d["appointmentAt"], start.substr(0, 19)) << "local time, ISO 8601";
+        EXPECT_EQ(d["priority"], "low");
+    }
+    EXPECT_TRUE(found);
 }
 
 TEST_F(AnalysisTest, AuditWithoutStaleDealsMakesNoActivityReads) {

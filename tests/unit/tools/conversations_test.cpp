@@ -179,6 +179,13 @@ TEST_F(ConversationsTest, SearchFiltersByChannelContactAndText) {
 }
 
 TEST_F(ConversationsTest, SearchCursorIsTiedToItsFilters) {
+    // unreadOnly false is no filter: its cursor continues the unfiltered listing.
+    json plain = ok("search_conversations", {{"unreadOnly", false}, {"limit", 2}});
+    ASSERT_TRUE(plain["nextCursor"].is_string());
+    json next = ok("search_conversations", {{"limit", 2}, {"cursor", plain["nextCursor"]}});
+    EXPECT_EQ(next["count"], 2);
+    EXPECT_NE(next["conversations"][0]["id"], plain["conversations"][0]["id"]);
+
     json first = ok("search_conversations", {{"unreadOnly", true}, {"limit", 2}});
     ASSERT_TRUE(first["nextCursor"].is_string());
     sim().clear_requests();
