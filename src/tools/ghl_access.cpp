@@ -1,5 +1,7 @@
 #include "tools/ghl_access.hpp"
 
+#include "ghl/url.hpp"
+
 #include <utility>
 
 namespace tools {
@@ -12,8 +14,15 @@ GhlAccess::GhlAccess(std::shared_ptr<ghl::Client> client, std::string token,
 std::string GhlAccess::location(const json& arguments) const {
     if (arguments.is_object()) {
         auto it = arguments.find("locationId");
-        if (it != arguments.end() && it->is_string() && !it->get<std::string>().empty())
-            return it->get<std::string>();
+        if (it != arguments.end() && it->is_string() && !it->get<std::string>().empty()) {
+            // The schema keeps locationId a bare string (tools/list size); bound it here.
+            const std::string& id = it->get_ref<const std::string&>();
+            std::string problem = id.size() > 64 ? "is longer than 64 characters" : ghl::id_problem(id);
+            if (!problem.empty())
+                throw ToolFailure("[tools.invalid_argument] locationId " + problem +
+                                  ": pass a sub-account id (get_server_status shows the default one).");
+            return id;
+        }
     }
     if (!default_location_.empty()) return default_location_;
     throw ToolFailure(

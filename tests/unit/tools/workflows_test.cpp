@@ -125,7 +125,13 @@ TEST_F(WorkflowsTest, AddToWorkflowUnknownIdsAreGhlsErrorsAndEnrolNobody) {
                       {{"contactId", a_contact()}, {"workflowId", "../../locations/x"}});
     EXPECT_TRUE(contains(text, "workflowId")) << text;
     invalid_arguments("add_contact_to_workflow", {{"contactId", a_contact()}});
-    invalid_arguments("add_contact_to_workflow", {{"contactId", a_contact()}, {"workflowId", ""}});
+    {
+        // An empty id is refused by the client's id check, before anything is sent.
+        const auto before = requests().size();
+        std::string empty_id = tool_error("add_contact_to_workflow", {{"contactId", a_contact()}, {"workflowId", ""}});
+        EXPECT_TRUE(contains(empty_id, "workflowId is empty")) << empty_id;
+        EXPECT_EQ(requests().size(), before);
+    }
 }
 
 // ---- remove_contact_from_workflow -----------------------------------------------------------
