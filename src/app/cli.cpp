@@ -220,6 +220,11 @@ int run(int argc, char** argv) {
         ->delimiter(',');
     cli.add_flag("--read-only", c.surface.read_only,
                  "Offer only tools that do not change data (env GHL_MCP_READ_ONLY=1)");
+    double call_timeout_s = 300;
+    cli.add_option("--call-timeout", call_timeout_s,
+                   "Seconds one tool call may take, GHL retries and rate-limit waits included")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 3600.0));
     cli.add_option("--log-level", c.log_level, "stderr log level: trace, debug, info, warn, error, off")
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -269,6 +274,7 @@ int run(int argc, char** argv) {
         return 2;
     }
     c.legacy_sse = !no_legacy;
+    c.call_timeout = std::chrono::milliseconds(static_cast<long long>(call_timeout_s * 1000));
     if (*call_cmd) return call_tool(c, tool_name, tool_args);
     if (*tools_cmd) return list_tools(c, tools_json);
     return serve(c);

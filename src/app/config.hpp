@@ -4,6 +4,7 @@
 
 #include "tools/catalog.hpp"
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct Config {
     bool legacy_sse = true;
     std::string api_key;  // GHL_MCP_API_KEY: Bearer credential required on HTTP when set
     std::string log_level = "info";
+    /// How long one tool call may take, GHL retries and rate-limit waits included
+    /// (--call-timeout seconds). Past it the call fails with a clear error instead of hanging.
+    std::chrono::milliseconds call_timeout{std::chrono::minutes(5)};
     /// Check every structuredContent against the tool's outputSchema (a violation becomes an
     /// isError result naming it). On in tests and debug builds; GHL_MCP_VALIDATE_OUTPUT=1.
 #ifdef NDEBUG

@@ -81,6 +81,7 @@ App::App(const Config& config, bool offline) : config_(config) {
     o.description = "MCP server for the GoHighLevel CRM";
     o.instructions = instructions(config.sandbox);
     o.validate_output = config.validate_output;
+    o.default_timeout = config.call_timeout;
     server_ = std::make_unique<mcp::Server>(o, registry_);
 
     if (env_.ghl) {
