@@ -5,6 +5,7 @@
 #include "ghl/curl_transport.hpp"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <array>
@@ -16,13 +17,59 @@
 namespace ghl {
 namespace {
 
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) {
-            throw std::runtime_error("curl_global_init failed");
+// libcurl is loaded on the first request, not at process start: its Debian build pulls ~25 more
+// shared libraries (gnutls, krb5, ldap, ssh2, rtmp...) whose loading and relocation were half of
+// ghl-mcp's start-up time, and a stdio client spawns us per session, often without a GHL call.
+struct CurlApi {
+    CURLcode (*global_init)(long);
+    CURL* (*easy_init)();
+    void (*easy_cleanup)(CURL*);
+    void (*easy_reset)(CURL*);
+    CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL*);
+    CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+    const char* (*easy_strerror)(CURLcode);
+    CURLSH* (*share_init)();
+    CURLSHcode (*share_setopt)(CURLSH*, CURLSHoption, ...);
+    CURLSHcode (*share_cleanup)(CURLSH*);
+    curl_slist* (*slist_append)(curl_slist*, const char*);
+    void (*slist_free_all)(curl_slist*);
+};
+
+const CurlApi& curl() {
+    // A throwing initializer leaves the static uninitialised: the next call tries again.
+    static const CurlApi api = [] {
+        // The soname the build was compiled against (libcurl4-openssl-dev -> libcurl4).
+        void* lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+        if (lib == nullptr) {
+            const char* why = dlerror();
+            throw std::runtime_error(std::string("cannot load libcurl.so.4 (install the libcurl4 "
+                                                 "package): ") +
+                                     (why ? why : "unknown error"));
         }
-    });
+        CurlApi a{};
+        auto load = [lib](auto& fn, const char* name) {
+            void* sym = dlsym(lib, name);
+            if (sym == nullptr) throw std::runtime_error(std::string("libcurl.so.4 lacks ") + name);
+            fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(sym);
+        };
+        load(a.global_init, "curl_global_init");
+        load(a.easy_init, "curl_easy_init");
+        load(a.easy_cleanup, "curl_easy_cleanup");
+        load(a.easy_reset, "curl_easy_reset");
+        load(a.easy_setopt, "curl_easy_setopt");
+        load(a.easy_perform, "curl_easy_perform");
+        load(a.easy_getinfo, "curl_easy_getinfo");
+        load(a.easy_strerror, "curl_easy_strerror");
+        load(a.share_init, "curl_share_init");
+        load(a.share_setopt, "curl_share_setopt");
+        load(a.share_cleanup, "curl_share_cleanup");
+        load(a.slist_append, "curl_slist_append");
+        load(a.slist_free_all, "curl_slist_free_all");
+        if (a.global_init(CURL_GLOBAL_ALL) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+        return a;
+    }();
+    return api;
 }
 
 struct Sink {
@@ -96,7 +143,11 @@ TransportError classify(CURLcode code, bool request_sent) {
 
 struct CurlTransport::Impl {
     CurlTransportOptions options;
-    CURLSH* share = nullptr;
+    std::once_flag started;
+    CURLSH* share = nullptr;  // set by start(), on the first request
+
+    /// Loads libcurl and creates the share (once; throws when libcurl cannot be loaded).
+    void start();
     std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks;
     std::mutex pool_mutex;
     std::vector<CURL*> idle;
@@ -120,7 +171,7 @@ struct CurlTransport::Impl {
                 return h;
             }
         }
-        CURL* h = curl_easy_init();
+        CURL* h = curl().easy_init();
         if (h == nullptr) throw std::runtime_error("curl_easy_init failed");
         ++handles_created;
         return h;
@@ -134,26 +185,32 @@ struct CurlTransport::Impl {
                 return;
             }
         }
-        curl_easy_cleanup(h);
+        curl().easy_cleanup(h);
     }
 };
 
 CurlTransport::CurlTransport(CurlTransportOptions options) : impl_(std::make_unique<Impl>()) {
-    global_init();
     impl_->options = std::move(options);
-    impl_->share = curl_share_init();
-    if (impl_->share == nullptr) throw std::runtime_error("curl_share_init failed");
-    curl_share_setopt(impl_->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
-    curl_share_setopt(impl_->share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);
-    curl_share_setopt(impl_->share, CURLSHOPT_USERDATA, impl_.get());
-    curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+}
+
+void CurlTransport::Impl::start() {
+    std::call_once(started, [this] {
+        const CurlApi& c = curl();
+        share = c.share_init();
+        if (share == nullptr) throw std::runtime_error("curl_share_init failed");
+        c.share_setopt(share, CURLSHOPT_LOCKFUNC, &Impl::lock);
+        c.share_setopt(share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);
+        c.share_setopt(share, CURLSHOPT_USERDATA, this);
+        c.share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        c.share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    });
 }
 
 CurlTransport::~CurlTransport() {
-    for (CURL* h : impl_->idle) curl_easy_cleanup(h);
+    if (impl_->share == nullptr) return;  // never sent anything: libcurl was never loaded
+    for (CURL* h : impl_->idle) curl().easy_cleanup(h);
     impl_->idle.clear();
-    curl_share_cleanup(impl_->share);
+    curl().share_cleanup(impl_->share);
 }
 
 CurlTransport::Stats CurlTransport::stats() const {
@@ -176,8 +233,15 @@ Response CurlTransport::send(const Request& request) {
     }
     ++impl_->requests;
 
+    try {
+        impl_->start();
+    } catch (const std::exception& e) {
+        response.error = TransportError::kOther;
+        response.error_message = e.what();
+        return response;
+    }
     CURL* h = impl_->checkout();
-    curl_easy_reset(h);  // keeps the handle's live connections, DNS and TLS session caches
+    curl().easy_reset(h);  // keeps the handle's live connections, DNS and TLS session caches
 
     const std::string url = request.url_with_query();
     Sink sink{&response.body, &response.headers, impl_->options.max_response_bytes};
@@ -187,75 +251,75 @@ Response CurlTransport::send(const Request& request) {
     bool has_content_type = false;
     for (const auto& [name, value] : request.headers.items()) {
         if (iequals(name, "Content-Type")) has_content_type = true;
-        headers = curl_slist_append(headers, (name + ": " + value).c_str());
+        headers = curl().slist_append(headers, (name + ": " + value).c_str());
     }
-    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-    if (!has_content_type) headers = curl_slist_append(headers, "Content-Type:");
+    headers = curl().slist_append(headers, "Expect:");  // no 100-continue round trip
+    if (!has_content_type) headers = curl().slist_append(headers, "Content-Type:");
 
-    curl_easy_setopt(h, CURLOPT_SHARE, impl_->share);
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl().easy_setopt(h, CURLOPT_SHARE, impl_->share);
+    curl().easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl().easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl().easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl().easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl().easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     // libcurl silently sends a request again on a new connection when a reused keep-alive
     // connection dies before the first response byte (a reset, or the server closing it), even a
     // POST. The server may already have applied it, so a create would be made twice. On a fresh
     // connection libcurl never does that: requests that must not be repeated get one.
-    if (!request.retry_safe) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!request.retry_safe) curl().easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    curl().easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl().easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!impl_->options.ca_file.empty()) {
-        curl_easy_setopt(h, CURLOPT_CAINFO, impl_->options.ca_file.c_str());
+        curl().easy_setopt(h, CURLOPT_CAINFO, impl_->options.ca_file.c_str());
     }
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+    curl().easy_setopt(h, CURLOPT_HTTP_VERSION,
                      impl_->options.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
-    curl_easy_setopt(
+    curl().easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
+    curl().easy_setopt(
         h, CURLOPT_CONNECTTIMEOUT_MS,
         static_cast<long>(std::min(impl_->options.connect_timeout, remaining).count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer.data());
+    curl().easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
+    curl().easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl().easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
+    curl().easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+    curl().easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
+    curl().easy_setopt(h, CURLOPT_HEADERDATA, &sink);
+    curl().easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer.data());
 
     switch (request.method) {
         case Method::kGet:
-            curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+            curl().easy_setopt(h, CURLOPT_HTTPGET, 1L);
             break;
         case Method::kPost:
-            curl_easy_setopt(h, CURLOPT_POST, 1L);
+            curl().easy_setopt(h, CURLOPT_POST, 1L);
             break;
         default:
-            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
+            curl().easy_setopt(h, CURLOPT_CUSTOMREQUEST,
                              std::string(to_string(request.method)).c_str());
             break;
     }
     const bool with_body = request.method == Method::kPost || request.method == Method::kPut ||
                            request.method == Method::kPatch || !request.body.empty();
     if (with_body) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+        curl().easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+        curl().easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(request.body.size()));
     }
 
-    const CURLcode code = curl_easy_perform(h);
+    const CURLcode code = curl().easy_perform(h);
 
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl().easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     long new_connections = 0;
-    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &new_connections);
+    curl().easy_getinfo(h, CURLINFO_NUM_CONNECTS, &new_connections);
     curl_off_t pretransfer_us = 0;
-    curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+    curl().easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
     impl_->connections += static_cast<std::uint64_t>(std::max(new_connections, 0L));
 
     // The header list and error buffer die with this call; drop the handle's pointers to them.
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-    curl_slist_free_all(headers);
+    curl().easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+    curl().easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+    curl().slist_free_all(headers);
     impl_->checkin(h);
 
     if (code == CURLE_OK) {
@@ -265,7 +329,7 @@ Response CurlTransport::send(const Request& request) {
     response.status = 0;
     response.error = classify(code, pretransfer_us > 0);
     response.error_message = error_buffer[0] != '\0' ? std::string(error_buffer.data())
-                                                     : std::string(curl_easy_strerror(code));
+                                                     : std::string(curl().easy_strerror(code));
     if (sink.too_large) {
         response.error = TransportError::kOther;
         response.error_message =

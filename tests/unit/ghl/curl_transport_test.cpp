@@ -4,6 +4,7 @@
 #include "ghl/curl_transport.hpp"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -315,6 +316,26 @@ TEST(CurlTransport, ClientOverLoopback) {
         EXPECT_EQ(e.code(), "ghl.not_found");
         EXPECT_NE(e.agent_text().find("contactId 'missing'"), std::string::npos);
     }
+}
+
+// libcurl is loaded on the first request, not when a transport is made: a stdio session that
+// never calls GHL never pays for libcurl's ~25 shared libraries. Runs in a fresh process
+// ("threadsafe" death test re-executes the binary), where nothing has loaded libcurl yet.
+TEST(CurlTransportLazy, LoadsLibcurlOnTheFirstRequestOnly) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(
+        {
+            auto loaded = [] { return dlopen("libcurl.so.4", RTLD_NOW | RTLD_NOLOAD) != nullptr; };
+            if (loaded()) std::_Exit(2);
+            CurlTransport transport;
+            if (loaded()) std::_Exit(3);
+            Request r;
+            r.url = "http://127.0.0.1:1/";  // refused: enough to need libcurl
+            r.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            (void)transport.send(r);
+            std::_Exit(loaded() ? 0 : 4);
+        },
+        ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace
