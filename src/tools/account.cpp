@@ -7,84 +7,11 @@
 #include "tools/groups.hpp"
 #include "tools/support.hpp"
 
-#include "ghl/errors.hpp"
-
 #include <algorithm>
-#include <cctype>
 #include <string>
 
 namespace tools {
 namespace {
-
-// ---- Helpers --------------------------------------------------------------------------------
-
-/// The string member `key` of `j`, or `fallback` (GHL sends null or other types at times).
-std::string text(const json& j, const char* key, const std::string& fallback = {}) {
-    if (!j.is_object()) return fallback;
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
-}
-
-/// `object` without null members and empty strings (GHL fills absent text with "").
-json drop_empty(json object) {
-    if (!object.is_object()) return object;
-    for (auto it = object.begin(); it != object.end();) {
-        if (it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty()))
-            it = object.erase(it);
-        else
-            ++it;
-    }
-    return object;
-}
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-/// Where a local page starts: the offset in args["cursor"] (0 without one). Checked before
-/// GHL is asked, so a cursor of another listing or other filters costs no request.
-std::size_t local_offset(const json& args, std::string_view endpoint, const json& filters) {
-    auto cursor = arg_opt_string(args, "cursor");
-    if (!cursor) return 0;
-    try {
-        const json position = ghl::decode_cursor(*cursor, endpoint, filters).position;
-        if (position.contains("offset") && position["offset"].is_number_unsigned())
-            return position["offset"].get<std::size_t>();
-        return 0;
-    } catch (const ghl::ApiError& e) {
-        throw ToolFailure(e.agent_text());
-    }
-}
-
-/// One page of an unpaged GHL list: `limit` items from `offset`, with a cursor of the same opaque
-/// kind GHL-paged tools hand out (bound to `endpoint` and `filters`) when more are left.
-json local_page(std::string_view key, const json& all, const json& args, std::string_view endpoint,
-                const json& filters, std::size_t offset, std::int64_t default_limit) {
-    const auto limit = static_cast<std::size_t>(arg_int(args, "limit", default_limit));
-    json items = json::array();
-    for (std::size_t i = offset; i < all.size() && items.size() < limit; ++i) items.push_back(all[i]);
-    std::string next;
-    if (offset + items.size() < all.size()) {
-        ghl::Cursor c;
-        c.endpoint_id = std::string(endpoint);
-        c.style = ghl::endpoint(endpoint).pagination;
-        c.position = {{"offset", offset + items.size()}};
-        next = ghl::encode_cursor(c, filters);
-    }
-    json out = list_output(key, std::move(items), next);
-    out["total"] = all.size();
-    return out;
-}
-
-/// The array under `key` of a GHL answer (empty when absent).
-json array_of(const json& body, const char* key) {
-    return body.is_object() && body.contains(key) && body[key].is_array() ? body[key] : json::array();
-}
-
-void put_iso(json& out, const json& src, const char* from, const char* to) {
-    if (auto ms = ghl_time_ms(get_or_null(src, from))) out[to] = iso_utc(*ms);
-}
 
 // ---- Location -------------------------------------------------------------------------------
 
@@ -121,7 +48,8 @@ mcp::ToolHandler make_list_custom_fields(const Environment& env) {
         // Sent explicitly: which models GHL lists without it is not documented.
         const std::string model = arg_string(args, "model", "all");
         const json filters{{"locationId", location}, {"model", model}};
-        const auto offset = local_offset(args, "locations.custom_fields.list", filters);
+        const auto offset = cursor_offset(args, "locations.custom_fields.list", filters);
+        const auto limit = static_cast<std::size_t>(arg_int(args, "limit", 100));
         json body = ghl.call(ctx, "locations.custom_fields.list", {{"locationId", location}},
                              {{"model", model}}, nullptr, location);
         json fields = json::array();
@@ -131,8 +59,10 @@ mcp::ToolHandler make_list_custom_fields(const Environment& env) {
             if (options.is_array() && !options.empty()) out["options"] = options;
             fields.push_back(std::move(out));
         }
-        return mcp::ToolResult::structured_result(
-            local_page("customFields", fields, args, "locations.custom_fields.list", filters, offset, 100));
+        json page =
+            offset_page("customFields", fields, offset, limit, "locations.custom_fields.list", filters);
+        page["total"] = fields.size();
+        return mcp::ToolResult::structured_result(std::move(page));
     };
 }
 
@@ -141,15 +71,16 @@ mcp::ToolHandler make_list_users(const Environment& env) {
         auto& ghl = *env.ghl;
         const std::string location = ghl.location(args);
         const json filters{{"locationId", location}};
-        const auto offset = local_offset(args, "users.list", filters);
+        const auto offset = cursor_offset(args, "users.list", filters);
+        const auto limit = static_cast<std::size_t>(arg_int(args, "limit", 100));
         json body = ghl.call(ctx, "users.list", {}, {{"locationId", location}}, nullptr, location);
         json users = json::array();
         for (const auto& u : array_of(body, "users")) {
             if ((u.contains("deleted") && u["deleted"] == true)) continue;
             json out = drop_empty(pick(u, {"id", "name", "email", "phone"}));
             if (!out.contains("name")) {
-                std::string name = text(u, "firstName", "");
-                const std::string last = text(u, "lastName", "");
+                std::string name = string_of(u, "firstName");
+                const std::string last = string_of(u, "lastName");
                 if (!last.empty()) name += (name.empty() ? "" : " ") + last;
                 if (!name.empty()) out["name"] = name;
             }
@@ -157,8 +88,9 @@ mcp::ToolHandler make_list_users(const Environment& env) {
             if (roles.is_object() && roles.contains("role") && roles["role"].is_string()) out["role"] = roles["role"];
             users.push_back(std::move(out));
         }
-        return mcp::ToolResult::structured_result(
-            local_page("users", users, args, "users.list", filters, offset, 100));
+        json page = offset_page("users", users, offset, limit, "users.list", filters);
+        page["total"] = users.size();
+        return mcp::ToolResult::structured_result(std::move(page));
     };
 }
 
@@ -166,18 +98,20 @@ mcp::ToolHandler make_list_tags(const Environment& env) {
     return [&env](const json& args, mcp::ToolContext& ctx) {
         auto& ghl = *env.ghl;
         const std::string location = ghl.location(args);
-        const std::string query = lower(arg_string(args, "query"));
+        const std::string query = lowercase(arg_string(args, "query"));
         const json filters{{"locationId", location}, {"query", query}};
-        const auto offset = local_offset(args, "locations.tags.list", filters);
+        const auto offset = cursor_offset(args, "locations.tags.list", filters);
+        const auto limit = static_cast<std::size_t>(arg_int(args, "limit", 100));
         json body = ghl.call(ctx, "locations.tags.list", {{"locationId", location}}, {}, nullptr, location);
         json tags = json::array();
         for (const auto& t : array_of(body, "tags")) {
             json out = pick(t, {"id", "name"});
-            if (!query.empty() && lower(text(out, "name", "")).find(query) == std::string::npos) continue;
+            if (!query.empty() && lowercase(string_of(out, "name")).find(query) == std::string::npos) continue;
             tags.push_back(std::move(out));
         }
-        return mcp::ToolResult::structured_result(
-            local_page("tags", tags, args, "locations.tags.list", filters, offset, 100));
+        json page = offset_page("tags", tags, offset, limit, "locations.tags.list", filters);
+        page["total"] = tags.size();
+        return mcp::ToolResult::structured_result(std::move(page));
     };
 }
 
@@ -206,7 +140,7 @@ json shape_payment(const json& p) {
         const json v = get_or_null(p, key);
         if (!v.is_null() && !(v.is_string() && v.get_ref<const std::string&>().empty())) out[key] = v;
     }
-    put_iso(out, p, "createdAt", "createdAt");
+    put_iso(out, p, "createdAt");
     return out;
 }
 
@@ -283,7 +217,7 @@ mcp::ToolHandler make_list_transactions(const Environment& env) {
             json out = shape_payment(t);
             const json refunded = get_or_null(t, "amountRefunded");
             if (refunded.is_number() && refunded.get<double>() > 0) out["amountRefunded"] = refunded;
-            const std::string entity_type = text(t, "entityType", "");
+            const std::string entity_type = string_of(t, "entityType");
             const json entity_id = get_or_null(t, "entityId");
             if (entity_id.is_string() && !entity_id.get_ref<const std::string&>().empty()) {
                 if (entity_type == "order") {

@@ -10,7 +10,6 @@
 #include "tools/support.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <map>
 #include <set>
@@ -63,74 +62,29 @@ private:
     std::string stop_reason_;
 };
 
-// ---- Text and channels (as in conversations.cpp; file-local by the catalog's rules) ----------
+// ---- Text -----------------------------------------------------------------------------------
 
-struct ChannelName {
-    std::string_view type;
-    std::string_view name;
-};
-constexpr std::array<ChannelName, 17> kChannels{{
-    {"TYPE_SMS", "SMS"},          {"TYPE_EMAIL", "Email"},
-    {"TYPE_WHATSAPP", "WhatsApp"}, {"TYPE_CALL", "Call"},
-    {"TYPE_INSTAGRAM", "IG"},     {"TYPE_FACEBOOK", "FB"},
-    {"TYPE_GMB", "GMB"},          {"TYPE_LIVE_CHAT", "Live_Chat"},
-    {"TYPE_WEBCHAT", "WebChat"},  {"TYPE_RCS", "RCS"},
-    {"TYPE_TIKTOK", "TIKTOK"},    {"TYPE_CUSTOM_PROVIDER_SMS", "Custom"},
-    {"TYPE_CUSTOM_PROVIDER_EMAIL", "Custom"}, {"TYPE_CUSTOM_SMS", "Custom"},
-    {"TYPE_CUSTOM_EMAIL", "Custom"}, {"TYPE_IVR_CALL", "Call"},
-    {"TYPE_CUSTOM_CALL", "Call"},
-}};
-
-std::string channel_of(const json& ghl_type) {
-    if (!ghl_type.is_string()) return {};
-    const auto& t = ghl_type.get_ref<const std::string&>();
-    for (const auto& c : kChannels)
-        if (c.type == t) return std::string(c.name);
-    return t.rfind("TYPE_", 0) == 0 ? t.substr(5) : t;
-}
-
-/// One line of at most `max_chars` code points: HTML tags dropped, blank space collapsed, "…"
-/// when cut.
-std::string snippet(std::string_view text, std::size_t max_chars = 160) {
-    std::string out;
-    std::size_t chars = 0;
-    bool space = false, in_tag = false;
+/// A message in brief: one line of at most kSnippetChars code points, HTML tags dropped (when it
+/// looks like HTML), blank space collapsed, "…" when cut.
+std::string snippet(std::string_view text) {
     const bool html = text.size() > 1 && text[0] == '<' &&
                       (std::isalpha(static_cast<unsigned char>(text[1])) || text[1] == '!') &&
                       text.find('>') != std::string_view::npos;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (html && c == '<') in_tag = true;
+    if (!html) return tidy(text, kSnippetChars, false);
+    std::string plain;  // every tag becomes a space
+    bool in_tag = false;
+    for (const char c : text) {
+        if (c == '<') in_tag = true;
         if (in_tag) {
             if (c == '>') {
                 in_tag = false;
-                space = true;
+                plain += ' ';
             }
             continue;
         }
-        if (std::isspace(c)) {
-            space = true;
-            continue;
-        }
-        if ((c & 0xC0) != 0x80) {  // a code point starts here
-            const bool separator = space && !out.empty();
-            if (chars + (separator ? 2 : 1) > max_chars) return out + "\u2026";
-            if (separator) {
-                out += ' ';
-                ++chars;
-            }
-            space = false;
-            ++chars;
-        }
-        out += static_cast<char>(c);
+        plain += c;
     }
-    return out;
-}
-
-std::string str_or(const json& j, std::string_view key, std::string fallback = {}) {
-    if (!j.is_object()) return fallback;
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+    return tidy(plain, kSnippetChars, false);
 }
 
 /// Whole days (or hours) between two epoch-ms times, never negative.
@@ -170,7 +124,7 @@ struct Activity {
 
 /// Appointments that still need attending: not cancelled, invalid, no-show or showed.
 bool still_on(const json& event) {
-    std::string status = str_or(event, "appointmentStatus", str_or(event, "status"));
+    std::string status = string_of(event, "appointmentStatus", string_of(event, "status"));
     return status != "cancelled" && status != "invalid" && status != "noshow" && status != "showed";
 }
 
@@ -182,7 +136,7 @@ void note_appointment(Activity& a, const json& event, std::int64_t now) {
         a.appointment_ms = start;
         // As GHL wrote it (the calendar's local time), made ISO 8601 where it was not:
         // "2026-05-03 10:00:00" (contact appointments) -> "2026-05-03T10:00:00".
-        a.appointment_text = str_or(event, "startTime");
+        a.appointment_text = string_of(event, "startTime");
         if (a.appointment_text.size() > 10 && a.appointment_text[10] == ' ') a.appointment_text[10] = 'T';
     }
 }
@@ -191,7 +145,7 @@ void note_conversation(Activity& a, const json& c) {
     auto last = ghl_time_ms(get_or_null(c, "lastMessageDate"));
     if (!last || (a.last_message_ms && *a.last_message_ms >= *last)) return;
     a.last_message_ms = last;
-    a.last_direction = str_or(c, "lastMessageDirection");
+    a.last_direction = string_of(c, "lastMessageDirection");
 }
 
 // Few stale contacts: two reads each beat the bulk listings (1 + one per calendar + one or more
@@ -239,7 +193,7 @@ void cross_reference_bulk(Budget& b, mcp::ToolContext& ctx, std::map<std::string
     std::size_t cal_done = 0;
     if (cal_list) {
         for (const auto& cal : *cal_list) {
-            const std::string id = str_or(cal, "id");
+            const std::string id = string_of(cal, "id");
             if (id.empty()) continue;
             if (b.must_stop()) return;
             json events = b.call("calendars.events.list", {},
@@ -249,7 +203,7 @@ void cross_reference_bulk(Budget& b, mcp::ToolContext& ctx, std::map<std::string
                                   {"endTime", std::to_string(now + kAppointmentWindowDays * kDayMs)}});
             if (const json* list = ghl::page_items(events, "events")) {
                 for (const auto& e : *list) {
-                    auto it = activity.find(str_or(e, "contactId"));
+                    auto it = activity.find(string_of(e, "contactId"));
                     if (it != activity.end()) note_appointment(it->second, e, now);
                 }
             }
@@ -283,7 +237,7 @@ void cross_reference_bulk(Budget& b, mcp::ToolContext& ctx, std::map<std::string
         bool past_lookback = false;
         if (list) {
             for (const auto& c : *list) {
-                const std::string contact = str_or(c, "contactId");
+                const std::string contact = string_of(c, "contactId");
                 if (auto it = activity.find(contact); it != activity.end()) {
                     note_conversation(it->second, c);
                     unseen.erase(contact);
@@ -318,12 +272,12 @@ mcp::ToolHandler make_audit_pipeline(const Environment& env) {
         std::string known;
         if (const json* list = ghl::page_items(pipelines, "pipelines")) {
             for (const auto& p : *list) {
-                const std::string pid = str_or(p, "id");
-                known += (known.empty() ? "" : ", ") + str_or(p, "name") + " (" + pid + ")";
+                const std::string pid = string_of(p, "id");
+                known += (known.empty() ? "" : ", ") + string_of(p, "name") + " (" + pid + ")";
                 if (only_pipeline && pid != *only_pipeline) continue;
                 if (!p.contains("stages") || !p["stages"].is_array()) continue;
                 for (const auto& s : p["stages"]) {
-                    StageTotals t{pid, str_or(p, "name"), str_or(s, "id"), str_or(s, "name")};
+                    StageTotals t{pid, string_of(p, "name"), string_of(s, "id"), string_of(s, "name")};
                     stage_at.emplace(t.stage_id, stages.size());
                     stages.push_back(std::move(t));
                 }
@@ -372,11 +326,11 @@ mcp::ToolHandler make_audit_pipeline(const Environment& env) {
         std::vector<StaleDeal> stale;
         std::map<std::string, Activity> activity;
         for (const auto& o : open) {
-            if (str_or(o, "status", "open") != "open") continue;
-            const std::string stage_id = str_or(o, "pipelineStageId");
+            if (string_of(o, "status", "open") != "open") continue;
+            const std::string stage_id = string_of(o, "pipelineStageId");
             auto it = stage_at.find(stage_id);
             if (it == stage_at.end()) {
-                StageTotals t{str_or(o, "pipelineId"), "", stage_id, "(unknown stage " + stage_id + ")"};
+                StageTotals t{string_of(o, "pipelineId"), "", stage_id, "(unknown stage " + stage_id + ")"};
                 it = stage_at.emplace(stage_id, stages.size()).first;
                 stages.push_back(std::move(t));
             }
@@ -391,7 +345,7 @@ mcp::ToolHandler make_audit_pipeline(const Environment& env) {
             ++t.stale;
             t.stale_value += value;
             stale.push_back({o, it->second, value, whole(*since, now, kDayMs)});
-            if (auto contact = str_or(o, "contactId"); !contact.empty()) activity[contact];
+            if (auto contact = string_of(o, "contactId"); !contact.empty()) activity[contact];
         }
 
         // What each stale deal's contact is doing: appointments and conversation.
@@ -420,11 +374,11 @@ mcp::ToolHandler make_audit_pipeline(const Environment& env) {
         for (const auto& d : stale) {
             const json& o = d.opportunity;
             const StageTotals& t = stages[d.stage];
-            const std::string contact = str_or(o, "contactId");
-            json item = {{"opportunityId", str_or(o, "id")}, {"name", str_or(o, "name")}};
+            const std::string contact = string_of(o, "contactId");
+            json item = {{"opportunityId", string_of(o, "id")}, {"name", string_of(o, "name")}};
             if (!contact.empty()) item["contactId"] = contact;
             if (o.contains("contact") && o["contact"].is_object()) {
-                if (auto name = str_or(o["contact"], "name"); !name.empty()) item["contactName"] = name;
+                if (auto name = string_of(o["contact"], "name"); !name.empty()) item["contactName"] = name;
             }
             item["pipeline"] = t.pipeline;
             item["stage"] = t.stage;
@@ -552,7 +506,7 @@ mcp::ToolHandler make_summarize_conversations(const Environment& env) {
         std::string read_error;
         std::size_t done = 0;
         for (const auto& c : list) {
-            const std::string id = str_or(c, "id");
+            const std::string id = string_of(c, "id");
             // The last messages, newest first (GHL's order, made sure of here).
             std::vector<json> messages;
             bool read = false;
@@ -576,10 +530,10 @@ mcp::ToolHandler make_summarize_conversations(const Environment& env) {
             ctx.progress(static_cast<double>(done), static_cast<double>(list.size()),
                          "read conversation " + std::to_string(done) + " of " + std::to_string(list.size()));
 
-            std::string direction = str_or(c, "lastMessageDirection");
+            std::string direction = string_of(c, "lastMessageDirection");
             std::optional<std::int64_t> last = ghl_time_ms(get_or_null(c, "lastMessageDate"));
             if (!messages.empty()) {
-                direction = str_or(messages.front(), "direction", direction);
+                direction = string_of(messages.front(), "direction", direction);
                 auto newest = ghl_time_ms(get_or_null(messages.front(), "dateAdded"));
                 if (newest && (!last || *newest > *last)) last = newest;
             }
@@ -596,9 +550,9 @@ mcp::ToolHandler make_summarize_conversations(const Environment& env) {
             ++by_status[status];
 
             json item = {{"id", id}};
-            if (auto contact = str_or(c, "contactId"); !contact.empty()) item["contactId"] = contact;
-            std::string name = str_or(c, "contactName");
-            if (name.empty()) name = str_or(c, "fullName");
+            if (auto contact = string_of(c, "contactId"); !contact.empty()) item["contactId"] = contact;
+            std::string name = string_of(c, "contactName");
+            if (name.empty()) name = string_of(c, "fullName");
             if (!name.empty()) item["contactName"] = name;
             if (auto channel = channel_of(get_or_null(c, "lastMessageType")); !channel.empty())
                 item["channel"] = channel;
@@ -616,7 +570,7 @@ mcp::ToolHandler make_summarize_conversations(const Environment& env) {
                 // Waiting since the first of the trailing inbound messages we read.
                 since = last;
                 for (const auto& m : messages) {
-                    if (str_or(m, "direction") != "inbound") break;
+                    if (string_of(m, "direction") != "inbound") break;
                     if (auto at = ghl_time_ms(get_or_null(m, "dateAdded"))) since = at;
                 }
                 if (since) {
@@ -628,9 +582,9 @@ mcp::ToolHandler make_summarize_conversations(const Environment& env) {
                 json shown = json::array();
                 for (auto it = messages.rbegin(); it != messages.rend(); ++it) {  // oldest first
                     json m = json::object();
-                    if (auto d = str_or(*it, "direction"); !d.empty()) m["direction"] = d;
+                    if (auto d = string_of(*it, "direction"); !d.empty()) m["direction"] = d;
                     if (auto at = ghl_time_ms(get_or_null(*it, "dateAdded"))) m["at"] = iso_utc(*at);
-                    m["text"] = snippet(str_or(*it, "body"));
+                    m["text"] = snippet(string_of(*it, "body"));
                     shown.push_back(std::move(m));
                 }
                 item["messages"] = std::move(shown);
@@ -641,8 +595,8 @@ mcp::ToolHandler make_summarize_conversations(const Environment& env) {
                 json w = {{"conversationId", id}};
                 for (const char* key : {"contactId", "contactName", "channel", "waitingSince", "waitingHours"})
                     if (item.contains(key)) w[key] = item[key];
-                const std::string text = !messages.empty() ? str_or(messages.front(), "body")
-                                                           : str_or(c, "lastMessageBody");
+                const std::string text = !messages.empty() ? string_of(messages.front(), "body")
+                                                           : string_of(c, "lastMessageBody");
                 if (!text.empty()) w["lastMessage"] = snippet(text);
                 waiting.push_back({since.value_or(now), std::move(w)});
             }

@@ -8,8 +8,6 @@
 #include "tools/groups.hpp"
 #include "tools/support.hpp"
 
-#include "ghl/errors.hpp"
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -468,14 +466,7 @@ mcp::ToolHandler make_list_appointments(const Environment& env) {
         // appointment returned (start, id): the next page starts after it.
         json filters = {{"locationId", location}};
         copy_args(args, filters, {"calendarId", "userId", "startTime", "endTime"});
-        json position = json::object();
-        if (auto cursor = arg_opt_string(args, "cursor")) {
-            try {
-                position = ghl::decode_cursor(*cursor, "calendars.events.list", filters).position;
-            } catch (const ghl::ApiError& e) {
-                throw ToolFailure(e.agent_text());
-            }
-        }
+        const json position = cursor_position(args, "calendars.events.list", filters);
         // A cursor is only ever made by this handler; a member of the wrong type is ignored.
         const auto number_at = [&position](const char* key) -> std::optional<std::int64_t> {
             auto it = position.find(key);

@@ -6,9 +6,6 @@
 #include "tools/groups.hpp"
 #include "tools/support.hpp"
 
-#include "ghl/errors.hpp"
-#include "ghl/pagination.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -25,16 +22,6 @@ std::string trimmed(std::string s) {
     s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
     s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
     return s;
-}
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-std::string string_of(const json& c, std::string_view key) {
-    json v = get_or_null(c, key);
-    return v.is_string() ? v.get<std::string>() : std::string();
 }
 
 /// The display name: GHL's `name` (proper case on reads), else first + last name (creates and
@@ -166,7 +153,8 @@ json tags_arg(const json& args) {
     json tags = json::array();
     if (args.contains("tags") && args["tags"].is_array()) {
         for (const auto& t : args["tags"]) {
-            std::string tag = t.is_string() ? lower(trimmed(t.get<std::string>())) : std::string();
+            std::string tag =
+                t.is_string() ? lowercase(trimmed(t.get<std::string>())) : std::string();
             if (tag.empty())
                 invalid_argument("tags must be non-empty text, e.g. [\"vip\", \"roof lead\"].");
             if (tag.size() > 100)
@@ -219,10 +207,10 @@ json custom_fields_arg(GhlAccess& ghl, mcp::ToolContext& ctx, const std::string&
                 const std::string name = string_of(f, "name");
                 if (id.empty()) continue;
                 if (!key.empty()) {
-                    by_key.emplace(lower(key), id);
-                    if (key.rfind("contact.", 0) == 0) by_key.emplace(lower(key.substr(8)), id);
+                    by_key.emplace(lowercase(key), id);
+                    if (key.rfind("contact.", 0) == 0) by_key.emplace(lowercase(key.substr(8)), id);
                 }
-                if (!name.empty()) by_key.emplace(lower(trimmed(name)), id);
+                if (!name.empty()) by_key.emplace(lowercase(trimmed(name)), id);
                 if (listed++ >= 40) {  // the error text stays readable for large locations
                     ++unlisted;
                     continue;
@@ -240,7 +228,7 @@ json custom_fields_arg(GhlAccess& ghl, mcp::ToolContext& ctx, const std::string&
             id = item["id"].get<std::string>();
         } else {
             const std::string key = item["key"].get<std::string>();
-            auto it = by_key.find(lower(trimmed(key)));
+            auto it = by_key.find(lowercase(trimmed(key)));
             if (it == by_key.end())
                 invalid_argument(
                     "Unknown custom field key \"" + key + "\". Contact fields of this location: " +
@@ -251,42 +239,6 @@ json custom_fields_arg(GhlAccess& ghl, mcp::ToolContext& ctx, const std::string&
         out.push_back({{"id", id}, {"field_value", item["value"]}});
     }
     return out;
-}
-
-// ---- Paging of listings GHL answers in one piece --------------------------------------------
-
-/// One page of `all` (already in display order) by offset, with a cursor bound to `endpoint` and
-/// `filters` like the ones of paged listings.
-json slice_page(const json& all, const json& args, std::string_view endpoint, const json& filters,
-                std::string& next_cursor) {
-    const auto limit = static_cast<std::size_t>(arg_int(args, "limit", 20));
-    std::size_t offset = 0;
-    if (auto cursor = arg_opt_string(args, "cursor")) {
-        try {
-            json p = ghl::decode_cursor(*cursor, endpoint, filters).position;
-            if (p.contains("offset") && p["offset"].is_number_unsigned())
-                offset = p["offset"].get<std::size_t>();
-        } catch (const ghl::ApiError& e) {
-            throw ToolFailure(e.agent_text());
-        }
-    }
-    json page = json::array();
-    for (std::size_t i = offset; i < all.size() && i < offset + limit; ++i) page.push_back(all[i]);
-    next_cursor.clear();
-    if (offset + limit < all.size()) {
-        ghl::Cursor c;
-        c.endpoint_id = std::string(endpoint);
-        c.style = ghl::Pagination::kNone;
-        c.position = {{"offset", offset + limit}};
-        next_cursor = ghl::encode_cursor(c, filters);
-    }
-    return page;
-}
-
-json items_of(const json& response, std::string_view key) {
-    if (response.is_object() && response.contains(key) && response[std::string(key)].is_array())
-        return response[std::string(key)];
-    return json::array();
 }
 
 // ---- Duplicate refusals ---------------------------------------------------------------------
@@ -393,12 +345,13 @@ mcp::ToolHandler make_search_contacts(const Environment& env) {
         const int limit = static_cast<int>(arg_int(args, "limit", 20));
         json filters = json::array();
         if (auto email = email_arg(args))
-            filters.push_back({{"field", "email"}, {"operator", "eq"}, {"value", lower(*email)}});
+            filters.push_back(
+                {{"field", "email"}, {"operator", "eq"}, {"value", lowercase(*email)}});
         if (auto phone = phone_arg(args, "1"))
             filters.push_back({{"field", "phone"}, {"operator", "eq"}, {"value", *phone}});
         if (auto tag = arg_opt_string(args, "tag"))
             filters.push_back(
-                {{"field", "tags"}, {"operator", "eq"}, {"value", lower(trimmed(*tag))}});
+                {{"field", "tags"}, {"operator", "eq"}, {"value", lowercase(trimmed(*tag))}});
         json range = json::object();
         std::optional<std::int64_t> from, to;
         if (arg_opt_string(args, "dateFrom")) {
@@ -586,19 +539,19 @@ mcp::ToolHandler make_contact_listing(const Environment& env, std::string_view e
         const std::string id = arg_string(args, "contactId");
         json r = ghl.call(ctx, endpoint, {{"contactId", id}}, {}, nullptr, location);
         json all = json::array();
-        for (const auto& item : items_of(r, ghl_key)) all.push_back(shape(item));
+        for (const auto& item : array_of(r, ghl_key)) all.push_back(shape(item));
         // ISO strings of one form sort like their times (UTC "...Z", or one calendar's local time).
         std::stable_sort(all.begin(), all.end(), [&](const json& a, const json& b) {
             const std::string x = a.value(std::string(sort_key), ""),
                               y = b.value(std::string(sort_key), "");
             return newest_first ? x > y : x < y;
         });
-        std::string next;
-        json page =
-            slice_page(all, args, endpoint, {{"contactId", id}, {"locationId", location}}, next);
-        json out = list_output(key, std::move(page), next);
-        out["total"] = all.size();
-        return mcp::ToolResult::structured_result(std::move(out));
+        const json filters = {{"contactId", id}, {"locationId", location}};
+        const auto limit = static_cast<std::size_t>(arg_int(args, "limit", 20));
+        json page = offset_page(key, all, cursor_offset(args, endpoint, filters), limit, endpoint,
+                                filters);
+        page["total"] = all.size();
+        return mcp::ToolResult::structured_result(std::move(page));
     };
 }
 

@@ -2,7 +2,7 @@
 //
 // GHL names a message's channel twice: sending takes "SMS", "Email", "WhatsApp"... and reading
 // answers "TYPE_SMS", "TYPE_EMAIL", "TYPE_WHATSAPP"... Our outputs use the sending names
-// (`channel`), so a model can answer on the channel it read.
+// (`channel`), so a model can answer on the channel it read (channel_of/ghl_type_of, support).
 #include "tools/groups.hpp"
 #include "tools/support.hpp"
 
@@ -14,50 +14,6 @@ namespace tools {
 namespace {
 
 constexpr std::int64_t kMinuteMs = 60 * 1000;
-
-// ---- Channels -------------------------------------------------------------------------------
-
-struct ChannelName {
-    std::string_view type;  // GHL's message type (conversations.search lastMessageType, messageType)
-    std::string_view name;  // the send/inbound `type` value
-};
-
-// The first row of a name is the type a `channel` filter asks for.
-constexpr std::array<ChannelName, 17> kChannels{{
-    {"TYPE_SMS", "SMS"},
-    {"TYPE_EMAIL", "Email"},
-    {"TYPE_WHATSAPP", "WhatsApp"},
-    {"TYPE_CALL", "Call"},
-    {"TYPE_INSTAGRAM", "IG"},
-    {"TYPE_FACEBOOK", "FB"},
-    {"TYPE_GMB", "GMB"},
-    {"TYPE_LIVE_CHAT", "Live_Chat"},
-    {"TYPE_WEBCHAT", "WebChat"},
-    {"TYPE_RCS", "RCS"},
-    {"TYPE_TIKTOK", "TIKTOK"},
-    {"TYPE_CUSTOM_PROVIDER_SMS", "Custom"},
-    {"TYPE_CUSTOM_PROVIDER_EMAIL", "Custom"},
-    {"TYPE_CUSTOM_SMS", "Custom"},
-    {"TYPE_CUSTOM_EMAIL", "Custom"},
-    {"TYPE_IVR_CALL", "Call"},
-    {"TYPE_CUSTOM_CALL", "Call"},
-}};
-
-/// "TYPE_WHATSAPP" -> "WhatsApp"; types without a send name lose only the prefix
-/// ("TYPE_ACTIVITY_OPPORTUNITY" -> "ACTIVITY_OPPORTUNITY").
-std::string channel_of(const json& ghl_type) {
-    if (!ghl_type.is_string()) return {};
-    const auto& t = ghl_type.get_ref<const std::string&>();
-    for (const auto& c : kChannels)
-        if (c.type == t) return std::string(c.name);
-    return t.rfind("TYPE_", 0) == 0 ? t.substr(5) : t;
-}
-
-std::string ghl_type_of(std::string_view channel) {
-    for (const auto& c : kChannels)
-        if (c.name == channel) return std::string(c.type);
-    invalid_argument("unknown channel \"" + std::string(channel) + "\".");
-}
 
 // ---- Text -----------------------------------------------------------------------------------
 
@@ -117,46 +73,8 @@ std::string html_to_text(std::string_view html) {
     return out;
 }
 
-/// `text` with runs of blank space collapsed (line breaks kept as one "\n" when `keep_lines`),
-/// trimmed, and cut to at most `max_chars` characters (UTF-8 code points, never inside one)
-/// followed by "…". `cut` tells whether it was cut.
-std::string tidy(std::string_view text, std::size_t max_chars, bool keep_lines, bool* cut = nullptr) {
-    std::string out;
-    std::size_t chars = 0;
-    bool pending_space = false, pending_line = false, was_cut = false;
-    for (std::size_t i = 0; i < text.size() && !was_cut; ++i) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c == '\n' || c == '\r') {
-            pending_line = true;
-            continue;
-        }
-        if (std::isspace(c)) {
-            pending_space = true;
-            continue;
-        }
-        if ((c & 0xC0) != 0x80) {  // a code point starts here
-            const bool separator = !out.empty() && (pending_line || pending_space);
-            if (chars + (separator ? 2 : 1) > max_chars) {
-                was_cut = true;
-                break;
-            }
-            if (separator) {
-                out += pending_line && keep_lines ? '\n' : ' ';
-                ++chars;
-            }
-            pending_space = pending_line = false;
-            ++chars;
-        }
-        out += static_cast<char>(c);
-    }
-    if (was_cut) out += "\u2026";
-    if (cut) *cut = was_cut;
-    return out;
-}
-
 // ---- Shapes ---------------------------------------------------------------------------------
 
-constexpr std::size_t kSnippetChars = 160;
 constexpr std::size_t kBodyChars = 1500;
 
 /// A conversations.search item: who, which channel, the last message in brief, unread count.

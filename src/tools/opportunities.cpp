@@ -7,27 +7,17 @@
 #include "tools/support.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 
 namespace tools {
 namespace {
-
-/// The string member `key` of `j`, or `fallback` (GHL sends null or other types at times).
-std::string text(const json& j, const char* key, const std::string& fallback = {}) {
-    if (!j.is_object()) return fallback;
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
-}
 
 // ---- Pipelines ------------------------------------------------------------------------------
 
 /// The location's pipelines as GHL sends them, each with its stages sorted by position.
 json read_pipelines(GhlAccess& ghl, mcp::ToolContext& ctx, const std::string& location) {
     json body = ghl.call(ctx, "opportunities.pipelines", {}, {{"locationId", location}}, nullptr, location);
-    json pipelines = body.is_object() && body.contains("pipelines") && body["pipelines"].is_array()
-                         ? body["pipelines"]
-                         : json::array();
+    json pipelines = array_of(body, "pipelines");
     for (auto& p : pipelines) {
         if (!p.is_object() || !p.contains("stages") || !p["stages"].is_array()) continue;
         auto& stages = p["stages"];
@@ -52,7 +42,7 @@ json pipelines_for_names(GhlAccess& ghl, mcp::ToolContext& ctx, const std::strin
 const json* find_by_id(const json& list, const std::string& id) {
     if (!list.is_array()) return nullptr;
     for (const auto& item : list)
-        if (item.is_object() && text(item, "id", "") == id) return &item;
+        if (item.is_object() && string_of(item, "id") == id) return &item;
     return nullptr;
 }
 
@@ -66,7 +56,7 @@ std::string stage_list_text(const json& pipeline) {
     std::string out;
     for (const auto& s : stages_of(pipeline)) {
         if (!out.empty()) out += ", ";
-        out += text(s, "name", "?") + " (id " + text(s, "id", "?") + ")";
+        out += string_of(s, "name", "?") + " (id " + string_of(s, "id", "?") + ")";
     }
     return out.empty() ? "none" : out;
 }
@@ -75,13 +65,13 @@ std::string pipeline_list_text(const json& pipelines) {
     std::string out;
     for (const auto& p : pipelines) {
         if (!out.empty()) out += ", ";
-        out += "\"" + text(p, "name", "?") + "\" (id " + text(p, "id", "?") + ")";
+        out += "\"" + string_of(p, "name", "?") + "\" (id " + string_of(p, "id", "?") + ")";
     }
     return out.empty() ? "none" : out;
 }
 
 std::string quoted_name(const json& object) {
-    return "\"" + text(object, "name", text(object, "id", "?")) + "\"";
+    return "\"" + string_of(object, "name", string_of(object, "id", "?")) + "\"";
 }
 
 /// The pipeline holding stage `stage_id`, or nullptr.
@@ -96,7 +86,7 @@ void require_stage_in(const json& pipelines, const json& pipeline, const std::st
                       const std::string& subject, const char* outcome) {
     if (find_by_id(stages_of(pipeline), stage_id)) return;
     std::string message = "pipelineStageId " + stage_id + " is not a stage of pipeline " +
-                       quoted_name(pipeline) + " (id " + text(pipeline, "id", "?") + ")" + subject + ".";
+                       quoted_name(pipeline) + " (id " + string_of(pipeline, "id", "?") + ")" + subject + ".";
     if (const json* other = pipeline_of_stage(pipelines, stage_id))
         message += " It belongs to pipeline " + quoted_name(*other) + ".";
     message += " Valid stages, in order: " + stage_list_text(pipeline) + ". " + outcome;
@@ -105,16 +95,12 @@ void require_stage_in(const json& pipelines, const json& pipeline, const std::st
 
 // ---- Shaping --------------------------------------------------------------------------------
 
-void put_iso(json& out, const json& src, const char* key) {
-    if (auto ms = ghl_time_ms(get_or_null(src, key))) out[key] = iso_utc(*ms);
-}
-
 /// Adds pipelineName/stageName when the pipelines read knows them.
 void put_names(json& out, const json& pipelines) {
-    const json* p = find_by_id(pipelines, text(out, "pipelineId", ""));
+    const json* p = find_by_id(pipelines, string_of(out, "pipelineId"));
     if (!p) return;
     if (p->contains("name")) out["pipelineName"] = (*p)["name"];
-    if (const json* s = find_by_id(stages_of(*p), text(out, "pipelineStageId", "")))
+    if (const json* s = find_by_id(stages_of(*p), string_of(out, "pipelineStageId")))
         if (s->contains("name")) out["stageName"] = (*s)["name"];
 }
 
@@ -158,13 +144,8 @@ json opportunity_of(const json& body, const std::string& id) {
     return json{{"id", id}};
 }
 
-bool contains_ci(std::string haystack, std::string needle) {
-    auto lower = [](std::string& s) {
-        for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    };
-    lower(haystack);
-    lower(needle);
-    return haystack.find(needle) != std::string::npos;
+bool contains_ci(const std::string& haystack, const std::string& needle) {
+    return lowercase(haystack).find(lowercase(needle)) != std::string::npos;
 }
 
 /// GHL answers `{succeded: true}` (sic) to status changes and deletes; false is a failure.
@@ -243,7 +224,7 @@ mcp::ToolHandler make_list_pipelines(const Environment& env) {
 /// opportunity when one search finds it.
 [[noreturn]] void duplicate_failure(GhlAccess& ghl, mcp::ToolContext& ctx, const std::string& location,
                                     const std::string& contact_id, const json& pipeline) {
-    const std::string pipeline_id = text(pipeline, "id", "");
+    const std::string pipeline_id = string_of(pipeline, "id");
     std::string existing;
     try {
         json found = ghl.call(ctx, "opportunities.search", {},
@@ -257,7 +238,7 @@ mcp::ToolHandler make_list_pipelines(const Environment& env) {
             if (o.contains("name") && o["name"].is_string()) about = "\"" + o["name"].get<std::string>() + "\"";
             if (o.contains("status") && o["status"].is_string())
                 about += (about.empty() ? "" : ", ") + std::string("status ") + o["status"].get<std::string>();
-            existing = " The existing one is opportunity " + text(o, "id", "?") +
+            existing = " The existing one is opportunity " + string_of(o, "id", "?") +
                        (about.empty() ? "" : " (" + about + ")") + ".";
         }
     } catch (const ToolFailure&) {
@@ -290,7 +271,7 @@ mcp::ToolHandler make_create_opportunity(const Environment& env) {
             stage_id = *stage;
             require_stage_in(pipelines, *pipeline, stage_id, "", "Nothing was created.");
         } else if (!stages_of(*pipeline).empty()) {
-            stage_id = text(stages_of(*pipeline).front(), "id", "");
+            stage_id = string_of(stages_of(*pipeline).front(), "id");
         }
         json body = {{"pipelineId", pipeline_id}, {"locationId", location},
                      {"name", arg_string(args, "name")}, {"status", "open"}, {"contactId", contact_id}};
@@ -331,7 +312,7 @@ mcp::ToolHandler make_update_opportunity(const Environment& env) {
             const json current = opportunity_of(
                 ghl.call(ctx, "opportunities.get", {{"id", id}}, {}, nullptr, location), id);
             pipelines = read_pipelines(ghl, ctx, location);
-            const std::string pipeline_id = text(current, "pipelineId", "");
+            const std::string pipeline_id = string_of(current, "pipelineId");
             const json* pipeline = find_by_id(pipelines, pipeline_id);
             if (!pipeline)
                 throw ToolFailure("[tools.unknown_pipeline] Opportunity " + id + " is in pipeline " +
@@ -339,7 +320,7 @@ mcp::ToolHandler make_update_opportunity(const Environment& env) {
                                   ", which list_pipelines does not show; nothing was changed.");
             require_stage_in(pipelines, *pipeline, *stage_id, ", the pipeline of opportunity " + id,
                              "Nothing was changed.");
-            previous_stage = text(current, "pipelineStageId", "");
+            previous_stage = string_of(current, "pipelineStageId");
             body["pipelineId"] = pipeline_id;
             body["pipelineStageId"] = *stage_id;
         }

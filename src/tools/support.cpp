@@ -3,6 +3,7 @@
 #include "ghl/errors.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -53,18 +54,21 @@ void copy_args(const json& args, json& out, std::initializer_list<std::string_vi
 
 // ---- Paging ---------------------------------------------------------------------------------
 
+json cursor_position(const json& args, std::string_view endpoint, const json& filters) {
+    auto cursor = arg_opt_string(args, "cursor");
+    if (!cursor) return json::object();
+    try {
+        return ghl::decode_cursor(*cursor, endpoint, filters).position;
+    } catch (const ghl::ApiError& e) {
+        throw ToolFailure(e.agent_text());
+    }
+}
+
 Page fetch_page(GhlAccess& ghl, mcp::ToolContext& ctx, std::string_view endpoint,
                 const ghl::Params& path, ghl::Params query, json body, const std::string& location,
                 const json& args, const ghl::PageOptions& options, const json& filters) {
     const auto& ep = ghl::endpoint(endpoint);
-    json position = json::object();
-    if (auto cursor = arg_opt_string(args, "cursor")) {
-        try {
-            position = ghl::decode_cursor(*cursor, endpoint, filters).position;
-        } catch (const ghl::ApiError& e) {
-            throw ToolFailure(e.agent_text());
-        }
-    }
+    const json position = cursor_position(args, endpoint, filters);
     ghl::apply_position(ep, position, query, body);
     Page page;
     page.response = ghl.call(ctx, endpoint, path, query, body, location);
@@ -120,6 +124,27 @@ json list_output(std::string_view key, json items, const std::string& next_curso
     return out;
 }
 
+std::size_t cursor_offset(const json& args, std::string_view endpoint, const json& filters) {
+    const json position = cursor_position(args, endpoint, filters);
+    auto it = position.find("offset");
+    return it != position.end() && it->is_number_unsigned() ? it->get<std::size_t>() : 0;
+}
+
+json offset_page(std::string_view key, const json& all, std::size_t offset, std::size_t limit,
+                 std::string_view endpoint, const json& filters) {
+    json items = json::array();
+    for (std::size_t i = offset; i < all.size() && items.size() < limit; ++i) items.push_back(all[i]);
+    std::string next;
+    if (offset + items.size() < all.size()) {
+        ghl::Cursor c;
+        c.endpoint_id = std::string(endpoint);
+        c.style = ghl::endpoint(endpoint).pagination;  // kNone: GHL does not page these
+        c.position = {{"offset", offset + items.size()}};
+        next = ghl::encode_cursor(c, filters);
+    }
+    return list_output(key, std::move(items), next);
+}
+
 // ---- Shaping --------------------------------------------------------------------------------
 
 json pick(const json& src, std::initializer_list<std::string_view> keys) {
@@ -155,6 +180,118 @@ json without_nulls(json object) {
             ++it;
     }
     return object;
+}
+
+json drop_empty(json object) {
+    if (!object.is_object()) return object;
+    for (auto it = object.begin(); it != object.end();) {
+        if (it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty()))
+            it = object.erase(it);
+        else
+            ++it;
+    }
+    return object;
+}
+
+std::string string_of(const json& object, std::string_view key, std::string fallback) {
+    if (!object.is_object()) return fallback;
+    auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+json array_of(const json& object, std::string_view key) {
+    if (!object.is_object()) return json::array();
+    auto it = object.find(key);
+    return it != object.end() && it->is_array() ? *it : json::array();
+}
+
+void put_iso(json& out, const json& src, std::string_view from, std::string_view to) {
+    if (auto ms = ghl_time_ms(get_or_null(src, from))) out[std::string(to)] = iso_utc(*ms);
+}
+
+void put_iso(json& out, const json& src, std::string_view key) { put_iso(out, src, key, key); }
+
+// ---- Text and channels ----------------------------------------------------------------------
+
+std::string lowercase(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+std::string tidy(std::string_view text, std::size_t max_chars, bool keep_lines, bool* cut) {
+    std::string out;
+    std::size_t chars = 0;
+    bool pending_space = false, pending_line = false, was_cut = false;
+    for (std::size_t i = 0; i < text.size() && !was_cut; ++i) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c == '\n' || c == '\r') {
+            pending_line = true;
+            continue;
+        }
+        if (std::isspace(c)) {
+            pending_space = true;
+            continue;
+        }
+        if ((c & 0xC0) != 0x80) {  // a code point starts here
+            const bool separator = !out.empty() && (pending_line || pending_space);
+            if (chars + (separator ? 2 : 1) > max_chars) {
+                was_cut = true;
+                break;
+            }
+            if (separator) {
+                out += pending_line && keep_lines ? '\n' : ' ';
+                ++chars;
+            }
+            pending_space = pending_line = false;
+            ++chars;
+        }
+        out += static_cast<char>(c);
+    }
+    if (was_cut) out += "\u2026";
+    if (cut) *cut = was_cut;
+    return out;
+}
+
+namespace {
+struct ChannelName {
+    std::string_view type;  // GHL's message type (conversations.search lastMessageType, messageType)
+    std::string_view name;  // the send/inbound `type` value
+};
+
+// The first row of a name is the type a `channel` filter asks for.
+constexpr std::array<ChannelName, 17> kChannels{{
+    {"TYPE_SMS", "SMS"},
+    {"TYPE_EMAIL", "Email"},
+    {"TYPE_WHATSAPP", "WhatsApp"},
+    {"TYPE_CALL", "Call"},
+    {"TYPE_INSTAGRAM", "IG"},
+    {"TYPE_FACEBOOK", "FB"},
+    {"TYPE_GMB", "GMB"},
+    {"TYPE_LIVE_CHAT", "Live_Chat"},
+    {"TYPE_WEBCHAT", "WebChat"},
+    {"TYPE_RCS", "RCS"},
+    {"TYPE_TIKTOK", "TIKTOK"},
+    {"TYPE_CUSTOM_PROVIDER_SMS", "Custom"},
+    {"TYPE_CUSTOM_PROVIDER_EMAIL", "Custom"},
+    {"TYPE_CUSTOM_SMS", "Custom"},
+    {"TYPE_CUSTOM_EMAIL", "Custom"},
+    {"TYPE_IVR_CALL", "Call"},
+    {"TYPE_CUSTOM_CALL", "Call"},
+}};
+}  // namespace
+
+std::string channel_of(const json& ghl_type) {
+    if (!ghl_type.is_string()) return {};
+    const auto& t = ghl_type.get_ref<const std::string&>();
+    for (const auto& c : kChannels)
+        if (c.type == t) return std::string(c.name);
+    return t.rfind("TYPE_", 0) == 0 ? t.substr(5) : t;
+}
+
+std::string ghl_type_of(std::string_view channel) {
+    for (const auto& c : kChannels)
+        if (c.name == channel) return std::string(c.type);
+    invalid_argument("unknown channel \"" + std::string(channel) + "\".");
 }
 
 // ---- Time -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // Shared helpers for tool handlers: reading validated arguments, paging through GHL listings with
-// an opaque cursor, shaping GHL objects into the small outputs the schemas promise, times and
-// phone numbers. Handlers stay short: read args -> call GHL -> shape.
+// an opaque cursor, shaping GHL objects into the small outputs the schemas promise, text and
+// message channels, times and phone numbers. Handlers stay short: read args -> call GHL -> shape.
 //
 // Output conventions every tool follows (the schemas say the same):
 //   - ids are `id` (or `contactId`, `calendarId`... when they point elsewhere), times ISO 8601;
@@ -63,6 +63,23 @@ json fetch_all(GhlAccess& ghl, mcp::ToolContext& ctx, std::string_view endpoint,
 /// {<key>: items, "count": n, "nextCursor": cursor|null} (+ "note" when there is more).
 json list_output(std::string_view key, json items, const std::string& next_cursor);
 
+/// Where the listing continues: the position in args["cursor"] ({} without one, the first page).
+/// Throws ToolFailure (the cursor error's agent text) when the cursor is not one of ours for
+/// `endpoint` and `filters`.
+json cursor_position(const json& args, std::string_view endpoint, const json& filters);
+
+// Listings GHL answers in one piece (custom fields, users, tags, workflows, a contact's notes...)
+// are paged here by offset, with the same opaque cursor as GHL-paged ones: bound to `endpoint`
+// and `filters`, so it cannot be replayed on another listing or with other filters.
+
+/// The offset in args["cursor"] (0 without one). Call it before the GHL request where possible,
+/// so a cursor of another listing or other filters costs no request.
+std::size_t cursor_offset(const json& args, std::string_view endpoint, const json& filters);
+/// list_output() of `limit` items of `all` from `offset`, with a cursor to the next offset when
+/// more are left.
+json offset_page(std::string_view key, const json& all, std::size_t offset, std::size_t limit,
+                 std::string_view endpoint, const json& filters);
+
 // ---- Shaping --------------------------------------------------------------------------------
 
 /// The members of `src` named in `keys` that are present and not null (same names).
@@ -73,6 +90,41 @@ json get_or_null(const json& src, std::string_view key);
 const json& unwrap(const json& response, std::string_view key);
 /// Drops members whose value is null (GHL sends many).
 json without_nulls(json object);
+/// Drops members whose value is null or an empty string (GHL fills absent text with "").
+json drop_empty(json object);
+/// The string member `key` of `object`, or `fallback` when it is absent, null or not a string
+/// (GHL sends null or other types at times).
+std::string string_of(const json& object, std::string_view key, std::string fallback = {});
+/// The array member `key` of `object` (a copy), or an empty array when it is absent or no array.
+json array_of(const json& object, std::string_view key);
+/// out[to] = src[from] as ISO 8601 UTC (iso_utc) when it holds a time (ghl_time_ms); else nothing.
+void put_iso(json& out, const json& src, std::string_view from, std::string_view to);
+/// put_iso() under the same name.
+void put_iso(json& out, const json& src, std::string_view key);
+
+// ---- Text and channels ----------------------------------------------------------------------
+
+/// `text` with ASCII letters in lower case (case-insensitive comparisons of names and tags).
+std::string lowercase(std::string text);
+
+/// `text` with runs of blank space collapsed (line breaks kept as one "\n" when `keep_lines`),
+/// trimmed, and cut to at most `max_chars` characters (UTF-8 code points, never inside one)
+/// followed by "…". `cut` tells whether it was cut.
+std::string tidy(std::string_view text, std::size_t max_chars, bool keep_lines, bool* cut = nullptr);
+
+/// How long a message shown in brief (a conversation's last message) may be, in code points.
+inline constexpr std::size_t kSnippetChars = 160;
+
+// GHL names a message's channel twice: sending takes "SMS", "Email", "WhatsApp"... and reading
+// answers "TYPE_SMS", "TYPE_EMAIL", "TYPE_WHATSAPP"... Outputs use the sending names (`channel`),
+// so a model can answer on the channel it read.
+
+/// "TYPE_WHATSAPP" -> "WhatsApp"; types without a send name lose only the prefix
+/// ("TYPE_ACTIVITY_OPPORTUNITY" -> "ACTIVITY_OPPORTUNITY"); "" when `ghl_type` is no string.
+std::string channel_of(const json& ghl_type);
+/// "WhatsApp" -> "TYPE_WHATSAPP", the type a `channel` filter asks GHL for. Throws ToolFailure
+/// (tools.invalid_argument) for a name without one.
+std::string ghl_type_of(std::string_view channel);
 
 // ---- Time -----------------------------------------------------------------------------------
 

@@ -3,19 +3,8 @@
 #include "tools/groups.hpp"
 #include "tools/support.hpp"
 
-#include "ghl/errors.hpp"
-
-#include <algorithm>
-#include <cctype>
-
 namespace tools {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 /// GHL answers enrolment calls with {"succeded": true} (sic). An explicit false is a failure
 /// even on a 2xx.
@@ -40,37 +29,21 @@ mcp::ToolHandler make_list_workflows(const Environment& env) {
         // GHL returns every workflow at once; the cursor is an offset into the filtered list.
         json filters = {{"locationId", location}};
         copy_args(args, filters, {"nameContains"});
-        std::size_t offset = 0;
-        if (auto cursor = arg_opt_string(args, "cursor")) {
-            json position;
-            try {
-                position = ghl::decode_cursor(*cursor, "workflows.list", filters).position;
-            } catch (const ghl::ApiError& e) {
-                throw ToolFailure(e.agent_text());
-            }
-            if (position.contains("offset") && position["offset"].is_number_unsigned())
-                offset = position["offset"].get<std::size_t>();
-        }
+        const std::size_t offset = cursor_offset(args, "workflows.list", filters);
         const json body =
             ghl.call(ctx, "workflows.list", {}, {{"locationId", location}}, nullptr, location);
         json matching = json::array();
         if (body.contains("workflows") && body["workflows"].is_array()) {
-            const std::string needle = name_contains ? lower(*name_contains) : std::string();
+            const std::string needle = name_contains ? lowercase(*name_contains) : std::string();
             for (const auto& w : body["workflows"]) {
                 if (!needle.empty() &&
-                    lower(w.value("name", std::string())).find(needle) == std::string::npos)
+                    lowercase(w.value("name", std::string())).find(needle) == std::string::npos)
                     continue;
                 matching.push_back(pick(w, {"id", "name", "status"}));
             }
         }
-        json page = json::array();
-        for (std::size_t i = offset; i < matching.size() && i < offset + limit; ++i)
-            page.push_back(matching[i]);
-        std::string next;
-        if (offset + limit < matching.size())
-            next = ghl::encode_cursor(
-                {"workflows.list", ghl::Pagination::kNone, {{"offset", offset + limit}}}, filters);
-        return mcp::ToolResult::structured_result(list_output("workflows", std::move(page), next));
+        return mcp::ToolResult::structured_result(
+            offset_page("workflows", matching, offset, limit, "workflows.list", filters));
     };
 }
 

@@ -1,4 +1,5 @@
-// The handler helpers: ISO times, GHL time values, E.164 normalisation, list output.
+// The handler helpers: ISO times, GHL time values, E.164 normalisation, list output, offset
+// paging, member accessors, text and channels.
 #include "tools/support.hpp"
 
 #include <gtest/gtest.h>
@@ -58,6 +59,53 @@ TEST(SupportList, SaysHowToGetMore) {
     json last = list_output("contacts", json::array(), "");
     EXPECT_TRUE(last["nextCursor"].is_null());
     EXPECT_FALSE(last.contains("note"));
+}
+
+TEST(SupportList, PagesAWholeListingByOffsetWithABoundCursor) {
+    const json all = json::array({"a", "b", "c", "d", "e"});
+    const json filters = {{"locationId", "loc1"}};
+    EXPECT_EQ(cursor_offset(json::object(), "workflows.list", filters), 0u);
+    json first = offset_page("workflows", all, 0, 2, "workflows.list", filters);
+    EXPECT_EQ(first["workflows"], json::array({"a", "b"}));
+    ASSERT_TRUE(first["nextCursor"].is_string());
+    const json next_args = {{"cursor", first["nextCursor"]}};
+    EXPECT_EQ(cursor_offset(next_args, "workflows.list", filters), 2u);
+    EXPECT_THROW(cursor_offset(next_args, "workflows.list", {{"locationId", "loc2"}}), ToolFailure);
+    EXPECT_THROW(cursor_offset(next_args, "users.list", filters), ToolFailure);
+    json last = offset_page("workflows", all, 4, 2, "workflows.list", filters);
+    EXPECT_EQ(last["workflows"], json::array({"e"}));
+    EXPECT_TRUE(last["nextCursor"].is_null());
+    EXPECT_TRUE(offset_page("workflows", all, 9, 2, "workflows.list", filters)["workflows"].empty());
+}
+
+TEST(SupportShaping, ReadsMembersGhlMaySendOddly) {
+    const json j = {{"name", "Ann"}, {"n", 3}, {"none", nullptr}, {"empty", ""}, {"list", {1}}};
+    EXPECT_EQ(string_of(j, "name"), "Ann");
+    EXPECT_EQ(string_of(j, "n", "?"), "?");
+    EXPECT_EQ(string_of(j, "missing"), "");
+    EXPECT_EQ(string_of(json::array(), "name", "x"), "x");
+    EXPECT_EQ(array_of(j, "list"), json::array({1}));
+    EXPECT_EQ(array_of(j, "name"), json::array());
+    EXPECT_EQ(drop_empty(j), (json{{"name", "Ann"}, {"n", 3}, {"list", {1}}}));
+    json out = json::object();
+    put_iso(out, {{"at", 1709164800000}, {"bad", "soon"}}, "at", "when");
+    put_iso(out, {{"bad", "soon"}}, "bad");
+    EXPECT_EQ(out, (json{{"when", "2024-02-29T00:00:00Z"}}));
+}
+
+TEST(SupportText, TidiesAndNamesChannels) {
+    EXPECT_EQ(lowercase("VIP Lead"), "vip lead");
+    EXPECT_EQ(tidy("  a \n\n b  ", 10, true), "a\nb");
+    EXPECT_EQ(tidy("  a \n\n b  ", 10, false), "a b");
+    bool cut = false;
+    EXPECT_EQ(tidy("h\u00e9llo world", 6, false, &cut), "h\u00e9llo\u2026");
+    EXPECT_TRUE(cut);
+    EXPECT_EQ(channel_of("TYPE_WHATSAPP"), "WhatsApp");
+    EXPECT_EQ(channel_of("TYPE_ACTIVITY_OPPORTUNITY"), "ACTIVITY_OPPORTUNITY");
+    EXPECT_EQ(channel_of(nullptr), "");
+    EXPECT_EQ(ghl_type_of("SMS"), "TYPE_SMS");
+    EXPECT_EQ(ghl_type_of("Custom"), "TYPE_CUSTOM_PROVIDER_SMS");
+    EXPECT_THROW(ghl_type_of("Pigeon"), ToolFailure);
 }
 
 }  // namespace
