@@ -8,38 +8,6 @@
 namespace tools_test {
 namespace {
 
-std::map<std::string, std::string> params_of(const ghlsim::RequestRecord& r) {
-    auto decode = [](const std::string& s) {
-        std::string out;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            if (s[i] == '%' && i + 2 < s.size()) {
-                out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-                i += 2;
-            } else {
-                out += s[i] == '+' ? ' ' : s[i];
-            }
-        }
-        return out;
-    };
-    std::map<std::string, std::string> out;
-    std::size_t start = 0;
-    while (start < r.query.size()) {
-        auto end = r.query.find('&', start);
-        if (end == std::string::npos) end = r.query.size();
-        const std::string pair = r.query.substr(start, end - start);
-        const auto eq = pair.find('=');
-        out[decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : decode(pair.substr(eq + 1));
-        start = end + 1;
-    }
-    return out;
-}
-
-bool is_iso_utc(const json& v) {
-    if (!v.is_string()) return false;
-    const std::string s = v;
-    return s.size() == 20 && s[4] == '-' && s[10] == 'T' && s.back() == 'Z';
-}
-
 class AccountTest : public SandboxTest {
 protected:
     /// Walks a listing tool to its end; returns every item and checks no id repeats.
@@ -89,7 +57,7 @@ TEST_F(AccountTest, ListCustomFieldsAllAndByModel) {
     json out = ok("list_custom_fields", json::object());
     auto r = only_request();
     EXPECT_EQ(r.path, "/locations/" + seed().location_id + "/customFields");
-    EXPECT_EQ(params_of(r)["model"], "all");
+    EXPECT_EQ(query_of(r)["model"], "all");
     EXPECT_EQ(out["count"], 7);
     EXPECT_EQ(out["total"], 7);
     EXPECT_TRUE(out["nextCursor"].is_null());
@@ -105,7 +73,7 @@ TEST_F(AccountTest, ListCustomFieldsAllAndByModel) {
 
     sim().clear_requests();
     out = ok("list_custom_fields", {{"model", "opportunity"}});
-    EXPECT_EQ(params_of(only_request())["model"], "opportunity");
+    EXPECT_EQ(query_of(only_request())["model"], "opportunity");
     ASSERT_EQ(out["count"], 2);
     for (const auto& f : out["customFields"]) EXPECT_EQ(f["model"], "opportunity");
     invalid_arguments("list_custom_fields", {{"model", "company"}});
@@ -130,7 +98,7 @@ TEST_F(AccountTest, ListUsersGivesTheTeamWithRoles) {
     json out = ok("list_users", json::object());
     auto r = only_request();
     EXPECT_EQ(r.path, "/users/");
-    EXPECT_EQ(params_of(r)["locationId"], seed().location_id);
+    EXPECT_EQ(query_of(r)["locationId"], seed().location_id);
     EXPECT_EQ(r.headers["version"], "2021-07-28");
     ASSERT_EQ(out["count"], seed().user_ids.size());
     std::set<std::string> ids;
@@ -169,7 +137,7 @@ TEST_F(AccountTest, ListOrdersSendsAltIdAndPagesByOffset) {
     EXPECT_EQ(r.method, "GET");
     EXPECT_EQ(r.path, "/payments/orders");
     EXPECT_EQ(r.headers["version"], "2021-07-28");
-    auto p = params_of(r);
+    auto p = query_of(r);
     EXPECT_EQ(p["altId"], seed().location_id);
     EXPECT_EQ(p["limit"], "7");
     EXPECT_EQ(p.count("offset"), 0u);
@@ -183,7 +151,7 @@ TEST_F(AccountTest, ListOrdersSendsAltIdAndPagesByOffset) {
     auto reqs = requests();
     ASSERT_EQ(reqs.size(), 6u);
     for (std::size_t i = 0; i < reqs.size(); ++i)
-        EXPECT_EQ(params_of(reqs[i])["offset"], i == 0 ? "" : std::to_string(i * 7)) << i;
+        EXPECT_EQ(query_of(reqs[i])["offset"], i == 0 ? "" : std::to_string(i * 7)) << i;
     for (const auto& o : all) {
         EXPECT_EQ(o["currency"], "USD");
         EXPECT_TRUE(o["amount"].is_number());
@@ -201,7 +169,7 @@ TEST_F(AccountTest, ListOrdersFilters) {
     for (const auto& o : all) paid += o["paymentStatus"] == "paid";
     sim().clear_requests();
     json out = ok("list_orders", {{"paymentStatus", "paid"}, {"limit", 100}});
-    EXPECT_EQ(params_of(only_request())["paymentStatus"], "paid");
+    EXPECT_EQ(query_of(only_request())["paymentStatus"], "paid");
     EXPECT_EQ(out["count"], paid);
     for (const auto& o : out["orders"]) EXPECT_EQ(o["paymentStatus"], "paid");
 
@@ -209,7 +177,7 @@ TEST_F(AccountTest, ListOrdersFilters) {
     const std::string day = sample["createdAt"].get<std::string>().substr(0, 10);
     sim().clear_requests();
     out = ok("list_orders", {{"startDate", day}, {"endDate", day}, {"contactId", sample["contactId"]}});
-    auto p = params_of(only_request());
+    auto p = query_of(only_request());
     EXPECT_EQ(p["startAt"], day);
     EXPECT_EQ(p["endAt"], day);
     EXPECT_EQ(p["contactId"], sample["contactId"]);
@@ -231,7 +199,7 @@ TEST_F(AccountTest, ListTransactionsSendsAltTypeAndLinksOrders) {
     auto r = only_request();
     EXPECT_EQ(r.path, "/payments/transactions");
     EXPECT_EQ(r.headers["version"], "2021-07-28");
-    auto p = params_of(r);
+    auto p = query_of(r);
     EXPECT_EQ(p["altId"], seed().location_id);
     EXPECT_EQ(p["altType"], "location");
     EXPECT_EQ(p["limit"], "10");
@@ -264,7 +232,7 @@ TEST_F(AccountTest, ListTransactionsSendsAltTypeAndLinksOrders) {
     const std::string order_id = all.at(0)["orderId"];
     sim().clear_requests();
     json out = ok("list_transactions", {{"orderId", order_id}});
-    EXPECT_EQ(params_of(only_request())["entityId"], order_id);
+    EXPECT_EQ(query_of(only_request())["entityId"], order_id);
     ASSERT_EQ(out["count"], 1);
     EXPECT_EQ(out["transactions"][0]["orderId"], order_id);
 }

@@ -3,10 +3,8 @@
 // suggestion from data the test reads independently.
 #include "sandbox_fixture.hpp"
 
-#include "ghl/client.hpp"
 #include "mcp/server.hpp"
 #include "tools/catalog.hpp"
-#include "tools/ghl_access.hpp"
 #include "tools/support.hpp"
 
 #include <chrono>
@@ -17,20 +15,6 @@
 
 namespace tools_test {
 namespace {
-
-std::map<std::string, std::string> query_of(const ghlsim::RequestRecord& r) {
-    std::map<std::string, std::string> out;
-    std::size_t start = 0;
-    while (start < r.query.size()) {
-        auto amp = r.query.find('&', start);
-        if (amp == std::string::npos) amp = r.query.size();
-        const std::string pair = r.query.substr(start, amp - start);
-        const auto eq = pair.find('=');
-        if (eq != std::string::npos) out[pair.substr(0, eq)] = pair.substr(eq + 1);
-        start = amp + 1;
-    }
-    return out;
-}
 
 std::set<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
@@ -107,14 +91,6 @@ protected:
                       {"appointmentStatus", "confirmed"},
                       {"ignoreFreeSlotValidation", true}});
         return a["startTime"];
-    }
-
-    json raw(std::string_view endpoint, const ghl::Params& path, const ghl::Params& query = {},
-             const json& body = nullptr) {
-        ghl::CallOptions o;
-        o.token = sim().tokens().front();
-        o.resource_key = seed().location_id;
-        return app().environment().ghl->client().call(endpoint, path, query, body, o);
     }
 
     /// What audit_pipeline must suggest for each deal, worked out from raw GHL reads: the contact

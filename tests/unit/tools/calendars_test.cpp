@@ -14,31 +14,6 @@ namespace {
 constexpr std::int64_t kMinute = 60'000;
 constexpr std::int64_t kDay = 86'400'000;
 
-/// A query parameter of a recorded request, percent-decoded ("" when absent).
-std::string query_param(const ghlsim::RequestRecord& r, const std::string& name) {
-    std::size_t pos = 0;
-    while (pos <= r.query.size()) {
-        std::size_t amp = r.query.find('&', pos);
-        if (amp == std::string::npos) amp = r.query.size();
-        const std::string pair = r.query.substr(pos, amp - pos);
-        const std::size_t eq = pair.find('=');
-        if (pair.substr(0, eq) == name) {
-            std::string raw = eq == std::string::npos ? "" : pair.substr(eq + 1), out;
-            for (std::size_t i = 0; i < raw.size(); ++i) {
-                if (raw[i] == '%' && i + 2 < raw.size()) {
-                    out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
-                    i += 2;
-                } else {
-                    out += raw[i] == '+' ? ' ' : raw[i];
-                }
-            }
-            return out;
-        }
-        pos = amp + 1;
-    }
-    return "";
-}
-
 std::int64_t ms_of(const json& iso) {
     return tools::parse_iso(iso.get<std::string>()).value();
 }
@@ -79,12 +54,6 @@ class CalendarsTest : public SandboxTest {
             {"calendarId", calendar}, {"contactId", a_contact(contact)}, {"startTime", slot_start}};
         args.update(extra);
         return ok("book_appointment", args)["appointment"];
-    }
-    std::vector<ghlsim::RequestRecord> requests_to(const std::string& method) {
-        std::vector<ghlsim::RequestRecord> out;
-        for (auto& r : requests())
-            if (r.method == method) out.push_back(r);
-        return out;
     }
     bool offers(const std::string& calendar, const json& start) {
         for (const auto& s : slots(calendar, 0, 12))

@@ -2,9 +2,6 @@
 // the error texts.
 #include "sandbox_fixture.hpp"
 
-#include "ghl/client.hpp"
-#include "tools/ghl_access.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -12,35 +9,6 @@
 
 namespace tools_test {
 namespace {
-
-/// The query string of a request, decoded (%XX and '+').
-std::map<std::string, std::string> query_of(const ghlsim::RequestRecord& r) {
-    std::map<std::string, std::string> out;
-    std::string q = r.query;
-    std::size_t pos = 0;
-    while (pos <= q.size() && !q.empty()) {
-        auto amp = q.find('&', pos);
-        std::string part = q.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
-        auto eq = part.find('=');
-        auto decode = [](const std::string& s) {
-            std::string d;
-            for (std::size_t i = 0; i < s.size(); ++i) {
-                if (s[i] == '%' && i + 2 < s.size()) {
-                    d += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-                    i += 2;
-                } else {
-                    d += s[i] == '+' ? ' ' : s[i];
-                }
-            }
-            return d;
-        };
-        out[decode(part.substr(0, eq))] =
-            eq == std::string::npos ? "" : decode(part.substr(eq + 1));
-        if (amp == std::string::npos) break;
-        pos = amp + 1;
-    }
-    return out;
-}
 
 /// "+12125550142" -> "(212) 555-0142", the way people say a US number.
 std::string national(const std::string& e164) {
@@ -87,16 +55,8 @@ class ContactsTest : public SandboxTest {
         return all;
     }
 
-    /// A direct GHL call (not through a tool), for facts the tools under test do not give.
-    json ghl_get(std::string_view endpoint, const ghl::Params& path) {
-        ghl::CallOptions o;
-        o.token = sim().tokens().front();
-        o.resource_key = seed().location_id;
-        return app().environment().ghl->client().call(endpoint, path, {}, nullptr, o);
-    }
-
     std::string field_id(const std::string& key) {
-        json r = ghl_get("locations.custom_fields.list", {{"locationId", seed().location_id}});
+        json r = raw("locations.custom_fields.list", {{"locationId", seed().location_id}});
         for (const auto& f : r["customFields"])
             if (f["fieldKey"] == key) return f["id"];
         ADD_FAILURE() << "no custom field " << key;
@@ -797,7 +757,7 @@ TEST_F(ContactsTest, CreateTaskRefusesBadArguments) {
 
 TEST_F(ContactsTest, AppointmentsAreShapedWithCalendarLocalTimes) {
     const std::string event = seed().upcoming_appointment_ids.at(0);
-    const json appt = ghl_get("calendars.appointments.get", {{"eventId", event}});
+    const json appt = raw("calendars.appointments.get", {{"eventId", event}});
     ASSERT_TRUE(appt.contains("event")) << appt.dump();
     const json& a = appt["event"];
     const std::string contact_id = a["contactId"];

@@ -2,43 +2,13 @@
 // output, paging and the error texts; writes proven by a follow-up read and the counters.
 #include "sandbox_fixture.hpp"
 
-#include "ghl/client.hpp"
-#include "tools/ghl_access.hpp"
 #include "tools/support.hpp"
 
 #include <functional>
-#include <map>
 #include <set>
 
 namespace tools_test {
 namespace {
-
-/// The decoded query parameters of a request (the last value of a repeated key).
-std::map<std::string, std::string> query_of(const ghlsim::RequestRecord& r) {
-    auto decode = [](const std::string& s) {
-        std::string out;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            if (s[i] == '%' && i + 2 < s.size()) {
-                out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-                i += 2;
-            } else {
-                out += s[i] == '+' ? ' ' : s[i];
-            }
-        }
-        return out;
-    };
-    std::map<std::string, std::string> out;
-    std::size_t start = 0;
-    while (start < r.query.size()) {
-        auto amp = r.query.find('&', start);
-        if (amp == std::string::npos) amp = r.query.size();
-        const std::string pair = r.query.substr(start, amp - start);
-        const auto eq = pair.find('=');
-        if (eq != std::string::npos) out[decode(pair.substr(0, eq))] = decode(pair.substr(eq + 1));
-        start = amp + 1;
-    }
-    return out;
-}
 
 std::size_t code_points(const std::string& s) {
     std::size_t n = 0;
@@ -48,15 +18,6 @@ std::size_t code_points(const std::string& s) {
 
 class ConversationsTest : public SandboxTest {
 protected:
-    /// A GHL call straight to the sandbox (setting up state a test needs), outside the tools.
-    json raw(std::string_view endpoint, const ghl::Params& path, const ghl::Params& query = {},
-             const json& body = nullptr) {
-        ghl::CallOptions o;
-        o.token = sim().tokens().front();
-        o.resource_key = seed().location_id;
-        return app().environment().ghl->client().call(endpoint, path, query, body, o);
-    }
-
     /// Every conversation, as search_conversations shapes it (one call, limit 100).
     json all_conversations() {
         json out = ok("search_conversations", {{"limit", 100}});

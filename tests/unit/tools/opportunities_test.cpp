@@ -9,53 +9,8 @@
 namespace tools_test {
 namespace {
 
-/// The decoded query parameters of a request (a name may repeat).
-std::multimap<std::string, std::string> query_of(const ghlsim::RequestRecord& r) {
-    auto decode = [](const std::string& s) {
-        std::string out;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            if (s[i] == '%' && i + 2 < s.size()) {
-                out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-                i += 2;
-            } else {
-                out += s[i] == '+' ? ' ' : s[i];
-            }
-        }
-        return out;
-    };
-    std::multimap<std::string, std::string> out;
-    std::size_t start = 0;
-    while (start < r.query.size()) {
-        auto end = r.query.find('&', start);
-        if (end == std::string::npos) end = r.query.size();
-        const std::string pair = r.query.substr(start, end - start);
-        const auto eq = pair.find('=');
-        out.emplace(decode(pair.substr(0, eq)), eq == std::string::npos ? "" : decode(pair.substr(eq + 1)));
-        start = end + 1;
-    }
-    return out;
-}
-
-std::string param(const ghlsim::RequestRecord& r, const std::string& name) {
-    auto q = query_of(r);
-    auto it = q.find(name);
-    return it == q.end() ? "<absent>" : it->second;
-}
-
-bool is_iso_utc(const json& v) {
-    if (!v.is_string()) return false;
-    const std::string s = v;
-    return s.size() == 20 && s[4] == '-' && s[10] == 'T' && s.back() == 'Z';
-}
-
 class OpportunitiesTest : public SandboxTest {
 protected:
-    std::vector<ghlsim::RequestRecord> requests_to(const std::string& method, const std::string& path_prefix) {
-        std::vector<ghlsim::RequestRecord> out;
-        for (auto& r : requests())
-            if (r.method == method && r.path.rfind(path_prefix, 0) == 0) out.push_back(r);
-        return out;
-    }
     /// The pipelines as list_pipelines gives them (requests cleared afterwards).
     json pipelines() {
         json out = ok("list_pipelines", json::object())["pipelines"];
@@ -92,7 +47,7 @@ TEST_F(OpportunitiesTest, ListPipelinesGivesBothPipelinesWithTheirStagesInOrder)
     EXPECT_EQ(r.method, "GET");
     EXPECT_EQ(r.path, "/opportunities/pipelines");
     EXPECT_EQ(r.headers["version"], "2021-07-28");
-    EXPECT_EQ(param(r, "locationId"), seed().location_id);
+    EXPECT_EQ(query_param(r, "locationId"), seed().location_id);
 
     ASSERT_EQ(out["count"], 2);
     const json& p = out["pipelines"];
@@ -141,10 +96,10 @@ TEST_F(OpportunitiesTest, SearchSendsEveryFilterUnderItsSnakeCaseName) {
         ASSERT_EQ(searches.size(), 1u) << args.dump();
         auto r = searches[0];
         EXPECT_EQ(r.headers["version"], "2021-07-28");
-        EXPECT_EQ(param(r, "location_id"), seed().location_id);
-        EXPECT_EQ(param(r, "locationId"), "<absent>") << "v2 search takes location_id";
-        EXPECT_EQ(param(r, "limit"), "100");
-        for (const auto& [name, value] : c.expected) EXPECT_EQ(param(r, name), value) << args.dump();
+        EXPECT_EQ(query_param(r, "location_id"), seed().location_id);
+        EXPECT_EQ(query_param(r, "locationId", "<absent>"), "<absent>") << "v2 search takes location_id";
+        EXPECT_EQ(query_param(r, "limit"), "100");
+        for (const auto& [name, value] : c.expected) EXPECT_EQ(query_param(r, name), value) << args.dump();
         ASSERT_FALSE(out["opportunities"].empty()) << args.dump();
         const json want = c.args.begin().value();
         for (const auto& o : out["opportunities"]) EXPECT_EQ(o[c.field], want) << args.dump();
@@ -158,7 +113,7 @@ TEST_F(OpportunitiesTest, SearchFreeTextGoesToQAndMatchesTheContact) {
     json out = ok("search_opportunities", {{"query", name}});
     auto searches = requests_to("GET", "/opportunities/search");
     ASSERT_EQ(searches.size(), 1u);
-    EXPECT_EQ(param(searches[0], "q"), name);
+    EXPECT_EQ(query_param(searches[0], "q"), name);
     ASSERT_FALSE(out["opportunities"].empty());
     for (const auto& o : out["opportunities"]) EXPECT_EQ(o["contactName"], name);
 }
@@ -209,10 +164,10 @@ TEST_F(OpportunitiesTest, SearchPagesThroughAllEightyWithoutDuplicatesOrGaps) {
     // Every page after the first continued from GHL's startAfter/startAfterId.
     auto searches = requests_to("GET", "/opportunities/search");
     ASSERT_EQ(searches.size(), 6u);
-    EXPECT_EQ(param(searches[0], "startAfterId"), "<absent>");
+    EXPECT_EQ(query_param(searches[0], "startAfterId", "<absent>"), "<absent>");
     for (std::size_t i = 1; i < searches.size(); ++i) {
-        EXPECT_NE(param(searches[i], "startAfterId"), "<absent>");
-        EXPECT_NE(param(searches[i], "startAfter"), "<absent>");
+        EXPECT_NE(query_param(searches[i], "startAfterId", "<absent>"), "<absent>");
+        EXPECT_NE(query_param(searches[i], "startAfter", "<absent>"), "<absent>");
     }
 }
 
@@ -230,7 +185,7 @@ TEST_F(OpportunitiesTest, SearchFilteredWalkCoversExactlyTheFilteredSet) {
         args["cursor"] = out["nextCursor"];
     }
     EXPECT_EQ(walked.size(), 30u) << "the onboarding pipeline holds 30";
-    for (const auto& r : requests_to("GET", "/opportunities/search")) EXPECT_EQ(param(r, "pipeline_id"), pipeline);
+    for (const auto& r : requests_to("GET", "/opportunities/search")) EXPECT_EQ(query_param(r, "pipeline_id"), pipeline);
 }
 
 TEST_F(OpportunitiesTest, SearchCursorCannotBeReusedWithOtherFilters) {

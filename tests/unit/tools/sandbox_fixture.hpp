@@ -4,16 +4,21 @@
 #pragma once
 
 #include "app/wiring.hpp"
+#include "ghl/client.hpp"
 #include "ghlsim/simulator.hpp"
+#include "tools/ghl_access.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tools_test {
@@ -97,8 +102,26 @@ protected:
         return channel_->messages;
     }
 
+    /// A GHL call straight to the sandbox, outside the tools: state a test sets up, or facts the
+    /// tools under test do not give.
+    json raw(std::string_view endpoint, const ghl::Params& path, const ghl::Params& query = {},
+             const json& body = nullptr) {
+        ghl::CallOptions o;
+        o.token = sim().tokens().front();
+        o.resource_key = seed().location_id;
+        return app().environment().ghl->client().call(endpoint, path, query, body, o);
+    }
+
     /// Requests the simulator saw since the test started (or the last clear).
     std::vector<ghlsim::RequestRecord> requests() { return sim().requests(); }
+    /// Those of requests() with `method` whose path starts with `path_prefix`.
+    std::vector<ghlsim::RequestRecord> requests_to(const std::string& method,
+                                                   const std::string& path_prefix = "") {
+        std::vector<ghlsim::RequestRecord> out;
+        for (auto& r : requests())
+            if (r.method == method && r.path.rfind(path_prefix, 0) == 0) out.push_back(r);
+        return out;
+    }
     /// The only request the simulator saw; fails the test unless there was exactly one.
     ghlsim::RequestRecord only_request() {
         auto all = requests();
@@ -118,6 +141,62 @@ private:
 /// true when `haystack` contains `needle`.
 inline bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
+}
+
+/// `s` with %XX escapes and '+' (a space) decoded.
+inline std::string url_decode(const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size()) {
+            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    return out;
+}
+
+/// The query parameters of a recorded request, decoded, in their order (a name may repeat; one
+/// without '=' has the value "").
+inline std::vector<std::pair<std::string, std::string>> query_pairs(
+    const ghlsim::RequestRecord& r) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t start = 0;
+    while (start < r.query.size()) {
+        auto end = r.query.find('&', start);
+        if (end == std::string::npos) end = r.query.size();
+        const std::string pair = r.query.substr(start, end - start);
+        const auto eq = pair.find('=');
+        out.emplace_back(url_decode(pair.substr(0, eq)),
+                         eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1)));
+        start = end + 1;
+    }
+    return out;
+}
+
+/// The query parameters of a recorded request by name, decoded (the last value of a repeated
+/// name).
+inline std::map<std::string, std::string> query_of(const ghlsim::RequestRecord& r) {
+    std::map<std::string, std::string> out;
+    for (auto& [name, value] : query_pairs(r)) out[name] = std::move(value);
+    return out;
+}
+
+/// The first value of the query parameter `name` of a recorded request, decoded; `absent` when
+/// there is none.
+inline std::string query_param(const ghlsim::RequestRecord& r, const std::string& name,
+                               const std::string& absent = "") {
+    for (auto& [n, value] : query_pairs(r))
+        if (n == name) return value;
+    return absent;
+}
+
+/// true for an ISO 8601 UTC time as the tools write it ("2026-11-23T14:05:00Z").
+inline bool is_iso_utc(const json& v) {
+    if (!v.is_string()) return false;
+    const std::string s = v;
+    return s.size() == 20 && s[4] == '-' && s[10] == 'T' && s.back() == 'Z';
 }
 
 }  // namespace tools_test
