@@ -38,10 +38,12 @@ bool Principal::allows_location(const std::string& location) const {
     return locations.empty() || std::find(locations.begin(), locations.end(), location) != locations.end();
 }
 
-bool Principal::allows_tool(const mcp::Tool& tool) const {
-    if (read_only && !tool.read_only()) return false;
-    if (toolsets.empty() || tool.toolset == "server") return true;
-    return std::find(toolsets.begin(), toolsets.end(), tool.toolset) != toolsets.end();
+bool Principal::allows_tool(const mcp::Tool& tool) const { return allows_tool(tool.toolset, tool.read_only()); }
+
+bool Principal::allows_tool(const std::string& toolset, bool tool_read_only) const {
+    if (read_only && !tool_read_only) return false;
+    if (toolsets.empty() || toolset == "server") return true;
+    return std::find(toolsets.begin(), toolsets.end(), toolset) != toolsets.end();
 }
 
 const Principal* principal_of(const std::any& principal) { return std::any_cast<Principal>(&principal); }

@@ -27,6 +27,7 @@ struct Principal {
     /// Toolset and read-only rules; the "server" toolset (get_server_status) is in every scope,
     /// as it is in every --toolsets surface.
     bool allows_tool(const mcp::Tool& tool) const;
+    bool allows_tool(const std::string& toolset, bool tool_read_only) const;
 };
 
 /// The Principal in a request's principal slot, or null when the caller is unrestricted.
