@@ -3,7 +3,7 @@
 #include "app/config.hpp"
 #include "app/wiring.hpp"
 
-#include "mcp/crypto.hpp"
+#include "ghl/url.hpp"
 #include "mcp/http_transport.hpp"
 #include "mcp/stdio_transport.hpp"
 
@@ -11,6 +11,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -25,44 +26,22 @@ void setup_logging(const std::string& level) {
     spdlog::set_level(spdlog::level::from_str(level));
 }
 
-mcp::HttpOptions http_options(const Config& c) {
+mcp::HttpOptions http_options(const Config& c, const App& a) {
     mcp::HttpOptions o;
     o.host = c.http_host;
     o.port = c.http_port;
     o.allowed_origins = c.allowed_origins;
     o.allowed_hosts = c.allowed_hosts;
     o.legacy_sse = c.legacy_sse;
-    if (!c.api_key.empty()) {
-        // Compare MACs of both values so neither the key nor its length leaks through timing.
-        auto mac_key = std::make_shared<std::string>(mcp::random_bytes(32));
-        auto expected = std::make_shared<std::string>(mcp::hmac_sha256(*mac_key, c.api_key));
-        o.authenticate = [mac_key, expected](const mcp::HeaderMap& h) {
-            mcp::AuthDecision d;
-            auto it = h.find("authorization");
-            std::string given = it == h.end() ? std::string() : it->second;
-            static const std::string kBearer = "bearer ";
-            bool ok = false;
-            if (given.size() > kBearer.size()) {
-                std::string scheme = given.substr(0, kBearer.size());
-                for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-                ok = scheme == kBearer &&
-                     mcp::constant_time_equal(mcp::hmac_sha256(*mac_key, given.substr(kBearer.size())), *expected);
-            }
-            if (ok) return d;
-            d.allowed = false;
-            d.status = 401;
-            d.www_authenticate = "Bearer realm=\"ghl-mcp\"";
-            d.message = it == h.end() ? "Unauthorized: send Authorization: Bearer <GHL_MCP_API_KEY>"
-                                      : "Unauthorized: the API key is not valid";
-            return d;
-        };
-    }
+    o.authenticate = a.authenticator();
     return o;
 }
 
 /// How to reach a freshly started HTTP server: the URL, a curl one-liner and client configs.
 std::string connect_help(const Config& c, const std::string& url) {
-    std::string auth = c.api_key.empty() ? "" : " -H 'Authorization: Bearer $GHL_MCP_API_KEY'";
+    std::string auth = !c.api_key.empty()         ? " -H \"Authorization: Bearer $GHL_MCP_API_KEY\""
+                       : !c.api_keys_file.empty() ? " -H 'Authorization: Bearer <your key>'"
+                                                  : "";
     std::string h;
     h += "\n";
     if (c.sandbox)
@@ -90,11 +69,13 @@ int serve(Config& c) {
         std::fputs(problem.c_str(), stderr);
         return 2;
     }
-    if (c.http && !mcp::is_loopback_host(c.http_host) && c.api_key.empty()) {
+    const bool exposed = c.http && !mcp::is_loopback_host(c.http_host);
+    if (exposed && !c.has_api_keys()) {
         std::fprintf(stderr,
                      "Refusing to listen on %s without a credential: anyone who can reach it could "
-                     "act on your CRM. Set GHL_MCP_API_KEY (clients then send Authorization: Bearer "
-                     "<key>) or bind to 127.0.0.1.\n",
+                     "act on your CRM. Create API keys (ghl-mcp keys create NAME, with "
+                     "GHL_MCP_API_KEYS_FILE set) or set GHL_MCP_API_KEY (clients then send "
+                     "Authorization: Bearer <key>), or bind to 127.0.0.1.\n",
                      c.http_host.c_str());
         return 2;
     }
@@ -105,6 +86,11 @@ int serve(Config& c) {
         spdlog::critical("start-up failed: {}", e.what());
         return 1;
     }
+    if (a->keys() && a->keys()->active_count() == 0 && c.api_key.empty())
+        spdlog::warn("the API keys file {} holds no active key: every HTTP request will get 401 "
+                     "(create one with `ghl-mcp keys create NAME`)",
+                     a->keys()->path());
+    if (a->audit()) spdlog::info("audit log: {}", a->audit()->path());
     mcp::install_stop_signals();
     if (!c.http) {
         spdlog::info("serving MCP over stdio ({} tools{})", a->server().registry().tools().size(),
@@ -114,7 +100,7 @@ int serve(Config& c) {
         a->server().shutdown();
         return 0;
     }
-    mcp::HttpTransport transport(a->server(), http_options(c));
+    mcp::HttpTransport transport(a->server(), http_options(c, *a));
     try {
         transport.bind();
     } catch (const std::exception& e) {
@@ -188,14 +174,101 @@ int call_tool(Config& c, const std::string& name, const std::string& args_text) 
     return out.is_error ? 1 : 0;
 }
 
+std::string joined(const std::vector<std::string>& items, const std::string& none) {
+    if (items.empty()) return none;
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+    return out;
+}
+
+std::unique_ptr<KeyStore> open_keys(const Config& c, bool create) {
+    if (c.api_keys_file.empty())
+        throw std::runtime_error("no keys file: set GHL_MCP_API_KEYS_FILE or pass --api-keys-file FILE");
+    return std::make_unique<KeyStore>(c.api_keys_file, create);
+}
+
+int keys_create(const Config& c, const std::string& name, const std::vector<std::string>& locations,
+                const std::vector<std::string>& toolsets, bool read_only) {
+    if (auto problem = key_name_problem(name); !problem.empty()) {
+        std::fprintf(stderr, "invalid key name \"%s\": %s\n", name.c_str(), problem.c_str());
+        return 2;
+    }
+    const auto valid = tools::all_toolsets();
+    for (const auto& t : toolsets) {
+        if (std::find(valid.begin(), valid.end(), t) == valid.end()) {
+            std::fprintf(stderr, "unknown toolset \"%s\"; toolsets: %s\n", t.c_str(), joined(valid, "").c_str());
+            return 2;
+        }
+    }
+    for (const auto& l : locations) {
+        if (auto problem = ghl::id_problem(l); !problem.empty() || l.size() > 64) {
+            std::fprintf(stderr, "invalid location id \"%s\": %s\n", l.c_str(),
+                         problem.empty() ? "longer than 64 characters" : problem.c_str());
+            return 2;
+        }
+    }
+    std::string key;
+    try {
+        key = open_keys(c, /*create=*/true)->create(name, locations, toolsets, read_only);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+    }
+    // The key on stdout, alone (scripts capture it); everything else on stderr.
+    std::cout << key << std::endl;
+    std::fprintf(stderr,
+                 "Created API key \"%s\" (locations: %s; toolsets: %s%s). This is the only time "
+                 "it is shown: only its hash is stored. Clients send Authorization: Bearer <key>.\n",
+                 name.c_str(), joined(locations, "any").c_str(), joined(toolsets, "all offered").c_str(),
+                 read_only ? "; read-only" : "");
+    return 0;
+}
+
+int keys_list(const Config& c) {
+    std::vector<KeyInfo> keys;
+    try {
+        keys = open_keys(c, /*create=*/false)->list();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+    }
+    if (keys.empty()) {
+        std::fprintf(stderr, "no keys in %s (ghl-mcp keys create NAME)\n", c.api_keys_file.c_str());
+        return 0;
+    }
+    for (const auto& k : keys) {
+        std::cout << k.scope.name << (k.revoked_at.empty() ? "" : "  [revoked " + k.revoked_at + "]")
+                  << "\n    locations: " << joined(k.scope.locations, "any")
+                  << "\n    toolsets:  " << joined(k.scope.toolsets, "all offered")
+                  << (k.scope.read_only ? "\n    read-only" : "") << "\n    created:   " << k.created_at
+                  << "\n";
+    }
+    return 0;
+}
+
+int keys_revoke(const Config& c, const std::string& name) {
+    try {
+        if (!open_keys(c, /*create=*/false)->revoke(name)) {
+            std::fprintf(stderr, "no active key named \"%s\" (ghl-mcp keys list)\n", name.c_str());
+            return 1;
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+    }
+    std::fprintf(stderr, "revoked \"%s\": it stops working on the next request\n", name.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
     CLI::App cli{"ghl-mcp: a Model Context Protocol server for the GoHighLevel CRM.\n\n"
                  "Credentials come from the environment: GHL_PRIVATE_INTEGRATION_TOKEN and\n"
                  "GHL_LOCATION_ID (or --sandbox to try every tool on simulated data).\n"
-                 "HTTP clients authenticate with GHL_MCP_API_KEY when it is set (required when\n"
-                 "listening on a non-loopback address).",
+                 "HTTP clients authenticate with scoped API keys (GHL_MCP_API_KEYS_FILE, see\n"
+                 "`ghl-mcp keys`) or GHL_MCP_API_KEY; one is required when listening on a\n"
+                 "non-loopback address.",
                  "ghl-mcp"};
     cli.set_version_flag("--version", std::string("ghl-mcp ") + GHL_MCP_VERSION);
     cli.require_subcommand(0, 1);
@@ -229,6 +302,12 @@ int run(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
+    cli.add_option("--api-keys-file", c.api_keys_file,
+                   "SQLite database of scoped API keys for HTTP clients (env GHL_MCP_API_KEYS_FILE; "
+                   "manage with `ghl-mcp keys`)");
+    cli.add_option("--audit-db", c.audit_db,
+                   "SQLite audit log of tool calls (env GHL_MCP_AUDIT_DB; default: next to the keys file)");
+
     auto* serve_cmd = cli.add_subcommand("serve", "Serve MCP (the default): stdio, or HTTP with --http");
     bool stdio_flag = false;
     std::string listen;
@@ -254,6 +333,24 @@ int run(int argc, char** argv) {
     bool tools_json = false;
     tools_cmd->add_flag("--json", tools_json, "Print the full definitions (schemas, annotations)");
 
+    auto* keys_cmd = cli.add_subcommand("keys", "Manage API keys for HTTP clients (GHL_MCP_API_KEYS_FILE)");
+    keys_cmd->require_subcommand(1);
+    auto* keys_create_cmd = keys_cmd->add_subcommand(
+        "create", "Create a key and print it once on stdout (only its hash is stored)");
+    std::string key_name;
+    std::vector<std::string> key_locations, key_toolsets;
+    bool key_read_only = false;
+    keys_create_cmd->add_option("NAME", key_name, "Unique name (letters, digits, _ - .)")->required();
+    keys_create_cmd->add_option("--locations", key_locations, "Sub-accounts the key may act on (default: any)")
+        ->delimiter(',');
+    keys_create_cmd->add_option("--toolsets", key_toolsets, "Toolsets the key may use (default: all offered)")
+        ->delimiter(',');
+    keys_create_cmd->add_flag("--read-only", key_read_only, "Only tools that change nothing");
+    keys_cmd->add_subcommand("list", "List keys: names, scopes, created, revoked (never keys or hashes)");
+    auto* keys_revoke_cmd = keys_cmd->add_subcommand("revoke", "Revoke a key by name");
+    std::string revoke_name;
+    keys_revoke_cmd->add_option("NAME", revoke_name, "Key name")->required();
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -275,6 +372,11 @@ int run(int argc, char** argv) {
     }
     c.legacy_sse = !no_legacy;
     c.call_timeout = std::chrono::milliseconds(static_cast<long long>(call_timeout_s * 1000));
+    if (*keys_cmd) {
+        if (*keys_create_cmd) return keys_create(c, key_name, key_locations, key_toolsets, key_read_only);
+        if (*keys_revoke_cmd) return keys_revoke(c, revoke_name);
+        return keys_list(c);
+    }
     if (*call_cmd) return call_tool(c, tool_name, tool_args);
     if (*tools_cmd) return list_tools(c, tools_json);
     return serve(c);

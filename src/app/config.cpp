@@ -58,6 +58,8 @@ void apply_environment(Config& c, const EnvLookup& env) {
         c.token = trim(*v);
     }
     if (c.api_key.empty()) c.api_key = env("GHL_MCP_API_KEY").value_or("");
+    if (c.api_keys_file.empty()) c.api_keys_file = env("GHL_MCP_API_KEYS_FILE").value_or("");
+    if (c.audit_db.empty()) c.audit_db = env("GHL_MCP_AUDIT_DB").value_or("");
     auto list = [](const std::string& text) {
         std::vector<std::string> out;
         std::string item;

@@ -35,7 +35,13 @@ struct Config {
     std::vector<std::string> allowed_origins;
     std::vector<std::string> allowed_hosts;
     bool legacy_sse = true;
-    std::string api_key;  // GHL_MCP_API_KEY: Bearer credential required on HTTP when set
+    std::string api_key;  // GHL_MCP_API_KEY: one unrestricted Bearer credential for HTTP
+    /// GHL_MCP_API_KEYS_FILE / --api-keys-file: SQLite database of named, scoped API keys
+    /// (`ghl-mcp keys create|list|revoke`).
+    std::string api_keys_file;
+    /// GHL_MCP_AUDIT_DB / --audit-db: SQLite audit log of tool calls. Default: next to the keys
+    /// file; with neither, no audit log is kept.
+    std::string audit_db;
     std::string log_level = "info";
     /// How long one tool call may take, GHL retries and rate-limit waits included
     /// (--call-timeout seconds). Past it the call fails with a clear error instead of hanging.
@@ -49,6 +55,8 @@ struct Config {
 #endif
 
     bool has_credentials() const { return !token.empty(); }
+    /// True when HTTP callers must present a key (GHL_MCP_API_KEY or a keys file).
+    bool has_api_keys() const { return !api_key.empty() || !api_keys_file.empty(); }
 };
 
 /// Parses "HOST:PORT", "[v6]:PORT" or ":PORT"/"PORT" (host 127.0.0.1). Throws

@@ -3,11 +3,16 @@
 #include "tools/reference.hpp"
 
 #include "ghl/curl_transport.hpp"
+#include "mcp/crypto.hpp"
 #include "mcp/session.hpp"
 #include "tools/ghl_access.hpp"
 
 #include <ghlsim/simulator.hpp>
 #include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <map>
+#include <utility>
 
 namespace app {
 namespace {
@@ -39,6 +44,22 @@ std::string instructions(bool sandbox) {
 }
 
 App::App(const Config& config, bool offline) : config_(config) {
+    anonymous_caller_ = config_.http ? "anonymous" : "stdio";
+    if (!offline) {
+        // Keys guard HTTP only; a missing keys file is an error (a typo must not mean "no keys").
+        if (config_.http && !config_.api_keys_file.empty()) {
+            try {
+                keys_ = std::make_shared<KeyStore>(config_.api_keys_file, /*create=*/false);
+            } catch (const std::exception& e) {
+                throw std::runtime_error(std::string("cannot use the API keys file: ") + e.what() +
+                                         " (create keys with `ghl-mcp keys create NAME`)");
+            }
+        }
+        std::string audit_path = !config_.audit_db.empty()        ? config_.audit_db
+                                 : !config_.api_keys_file.empty() ? default_audit_path(config_.api_keys_file)
+                                                                  : std::string();
+        if (!audit_path.empty()) audit_ = std::make_shared<AuditLog>(audit_path);
+    }
     if (config_.sandbox && !offline) {
         ghlsim::Options so;
         so.host = "127.0.0.1";
@@ -71,8 +92,14 @@ App::App(const Config& config, bool offline) : config_(config) {
     if (env_.ghl) env_.cache = std::make_shared<tools::ReferenceCache>();
 
     registry_ = std::make_shared<mcp::Registry>();
-    tools::register_all(*registry_, env_, config_.surface);
-    tools::register_reference(*registry_, env_);
+    tools::register_all(*registry_, env_, config_.surface,
+                        [this](const tools::Definition& d, mcp::ToolHandler h) { return guarded(d, std::move(h)); });
+    // A key sees only the tools of its scope; a hidden tool is an unknown tool to it.
+    registry_->set_tool_filter([](const mcp::Tool& tool, const std::any& principal) {
+        const Principal* p = principal_of(principal);
+        return !p || p->allows_tool(tool);
+    });
+    tools::register_reference(*registry_, env_, reference_guard());
 
     mcp::ServerOptions o;
     o.name = "ghl-mcp";
@@ -82,6 +109,11 @@ App::App(const Config& config, bool offline) : config_(config) {
     o.instructions = instructions(config.sandbox);
     o.validate_output = config.validate_output;
     o.default_timeout = config.call_timeout;
+    // Tasks (extension) belong to the key that started them.
+    o.task_owner = [](const std::any& principal) {
+        const Principal* p = principal_of(principal);
+        return p ? p->name : std::string();
+    };
     server_ = std::make_unique<mcp::Server>(o, registry_);
 
     if (env_.ghl) {
@@ -102,6 +134,138 @@ App::~App() {
     if (sandbox_) sandbox_->stop();
 }
 
+mcp::ToolHandler App::guarded(const tools::Definition& definition, mcp::ToolHandler handler) {
+    return [this, name = definition.wire.at("name").get<std::string>(),
+            handler = std::move(handler)](const json& arguments, mcp::ToolContext& ctx) -> mcp::ToolResult {
+        const auto started = std::chrono::steady_clock::now();
+        const Principal* p = principal_of(ctx.principal());
+        // The sub-account the call acts on: the locationId argument, else the default one.
+        std::string location = env_.default_location_id;
+        if (auto it = arguments.find("locationId");
+            it != arguments.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+            location = it->get<std::string>();
+        AuditEntry entry;
+        entry.caller = p ? p->name : anonymous_caller_;
+        entry.tool = name;
+        entry.location = location.substr(0, 64);  // ids are short; never store a pasted essay
+        auto finish = [&](const char* outcome) {
+            if (!audit_) return;
+            entry.outcome = outcome;
+            entry.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - started)
+                                   .count();
+            audit_->record(entry);
+        };
+        if (p && !p->allows_location(location)) {
+            finish("refused");
+            std::string allowed;
+            for (const auto& l : p->locations) allowed += (allowed.empty() ? "" : ", ") + l;
+            return mcp::ToolResult::error(
+                "[auth.location_not_allowed] The API key "" + p->name + "" may not act on " +
+                (location.empty() ? std::string("the default sub-account (none is configured)")
+                                  : "sub-account " + entry.location) +
+                ". It may act on: " + allowed + ". Pass one of them as locationId.");
+        }
+        try {
+            mcp::ToolResult r = handler(arguments, ctx);
+            finish(r.is_error ? "tool_error" : "ok");
+            return r;
+        } catch (const mcp::InputRequired&) {
+            finish("input_required");
+            throw;
+        } catch (const mcp::RpcError&) {
+            finish("error");
+            throw;
+        } catch (...) {
+            finish("tool_error");  // the dispatcher turns it into an isError result
+            throw;
+        }
+    };
+}
+
+std::function<void(const std::string& tool, mcp::ToolContext& ctx)> App::reference_guard() const {
+    // Resources and prompts read the default sub-account through a catalog tool: a key may read
+    // them only when its scope covers both that tool and that sub-account.
+    std::map<std::string, std::pair<std::string, bool>> catalog;  // tool -> (toolset, read-only)
+    for (const auto& d : tools::definitions())
+        catalog[d.wire.at("name").get<std::string>()] = {d.toolset,
+                                                          d.wire["annotations"].value("readOnlyHint", false)};
+    return [this, catalog = std::move(catalog)](const std::string& tool, mcp::ToolContext& ctx) {
+        const Principal* p = principal_of(ctx.principal());
+        if (!p) return;
+        auto it = catalog.find(tool);
+        if (it == catalog.end() || !p->allows_tool(it->second.first, it->second.second))
+            throw mcp::RpcError(mcp::ErrorCode::kInvalidParams,
+                                "The API key \"" + p->name + "\" may not read this: it comes from the tool " +
+                                    tool + ", which is outside the key's scope");
+        if (!p->allows_location(env_.default_location_id)) {
+            std::string allowed;
+            for (const auto& l : p->locations) allowed += (allowed.empty() ? "" : ", ") + l;
+            throw mcp::RpcError(mcp::ErrorCode::kInvalidParams,
+                                "The API key \"" + p->name + "\" may not read the default sub-account (" +
+                                    env_.default_location_id + "), which resources and prompts show. It may act on: " +
+                                    allowed + "; use the tools with locationId instead.");
+        }
+    };
+}
+
+std::function<mcp::AuthDecision(const mcp::HeaderMap&)> App::authenticator() const {
+    if (config_.api_key.empty() && !keys_) return {};
+    // GHL_MCP_API_KEY: compare MACs of both values so neither the key nor its length leaks
+    // through timing. Keys from the file are compared by their stored hashes (KeyStore::check).
+    std::shared_ptr<const std::string> mac_key, expected;
+    if (!config_.api_key.empty()) {
+        mac_key = std::make_shared<const std::string>(mcp::random_bytes(32));
+        expected = std::make_shared<const std::string>(mcp::hmac_sha256(*mac_key, config_.api_key));
+    }
+    auto keys = keys_;
+    return [mac_key, expected, keys](const mcp::HeaderMap& h) {
+        mcp::AuthDecision d;
+        d.allowed = false;
+        d.status = 401;
+        d.www_authenticate = "Bearer realm=\"ghl-mcp\"";
+        auto it = h.find("authorization");
+        static const std::string kBearer = "bearer ";
+        std::string given = it == h.end() ? std::string() : it->second;
+        std::string scheme = given.substr(0, kBearer.size());
+        for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (it == h.end() || scheme != kBearer || given.size() == kBearer.size()) {
+            d.message = "Unauthorized: send Authorization: Bearer <API key> (an operator creates one "
+                        "with `ghl-mcp keys create NAME`)";
+            return d;
+        }
+        const std::string key = given.substr(kBearer.size());
+        if (expected && mcp::constant_time_equal(mcp::hmac_sha256(*mac_key, key), *expected)) {
+            d.allowed = true;
+            d.principal = Principal{"GHL_MCP_API_KEY", {}, {}, false};
+            return d;
+        }
+        if (keys) {
+            KeyCheck c;
+            try {
+                c = keys->check(key);
+            } catch (const std::exception& e) {
+                spdlog::error("API keys file: {}", e.what());
+                d.status = 503;
+                d.www_authenticate.clear();
+                d.message = "Service Unavailable: the API keys store cannot be read";
+                return d;
+            }
+            if (c.status == KeyCheck::Status::kValid) {
+                d.allowed = true;
+                d.principal = std::move(c.principal);
+                return d;
+            }
+            if (c.status == KeyCheck::Status::kRevoked) {
+                d.message = "Unauthorized: this API key (\"" + c.principal.name + "\") was revoked";
+                return d;
+            }
+        }
+        d.message = "Unauthorized: the API key is not valid";
+        return d;
+    };
+}
+
 CallOutput App::call(const std::string& name, const json& arguments) {
     json request = {
         {"jsonrpc", "2.0"},
@@ -118,6 +282,7 @@ CallOutput App::call(const std::string& name, const json& arguments) {
     mcp::Incoming in;
     in.channel = std::make_shared<StderrChannel>();
     in.modern = true;
+    in.principal = Principal{"local", {}, {}, false};  // the operator at the console: unrestricted
     mcp::Outcome o = server_->handle(request, in);
     CallOutput out;
     if (!o.response) {

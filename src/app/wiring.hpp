@@ -2,8 +2,11 @@
 // a Config. Transports are attached by the CLI.
 #pragma once
 
+#include "app/audit.hpp"
 #include "app/config.hpp"
+#include "app/keys.hpp"
 
+#include "mcp/http_transport.hpp"
 #include "mcp/server.hpp"
 #include "tools/catalog.hpp"
 
@@ -40,11 +43,28 @@ public:
     /// The embedded simulator (sandbox mode only), for tests and diagnostics.
     ghlsim::Simulator* sandbox() { return sandbox_.get(); }
 
-    /// Runs one tools/call in-process through the same dispatcher the transports use.
+    /// Runs one tools/call in-process through the same dispatcher the transports use (caller
+    /// "local" in the audit log, unrestricted).
     CallOutput call(const std::string& name, const json& arguments);
 
+    /// Checks `Authorization: Bearer` on HTTP requests against GHL_MCP_API_KEY (unrestricted)
+    /// and the keys file (scoped Principal); empty when neither is configured (open).
+    std::function<mcp::AuthDecision(const mcp::HeaderMap&)> authenticator() const;
+    /// The keys file (HTTP with GHL_MCP_API_KEYS_FILE only), else null.
+    KeyStore* keys() { return keys_.get(); }
+    /// The audit log (GHL_MCP_AUDIT_DB, or next to the keys file), else null.
+    AuditLog* audit() { return audit_.get(); }
+
 private:
+    /// Key scoping and auditing around one tool handler (see register_all's decorator).
+    mcp::ToolHandler guarded(const tools::Definition& definition, mcp::ToolHandler handler);
+    /// Key scoping for resources and prompts (register_reference's guard).
+    std::function<void(const std::string& tool, mcp::ToolContext& ctx)> reference_guard() const;
+
     Config config_;
+    std::shared_ptr<KeyStore> keys_;
+    std::shared_ptr<AuditLog> audit_;
+    std::string anonymous_caller_;                // audit name of unkeyed callers: stdio / anonymous
     std::unique_ptr<ghlsim::Simulator> sandbox_;  // started before, stopped after the server
     tools::Environment env_;
     std::shared_ptr<mcp::Registry> registry_;

@@ -128,7 +128,8 @@ std::vector<Definition> select(const Surface& surface) {
     return out;
 }
 
-void register_all(mcp::Registry& registry, const Environment& env, const Surface& surface) {
+void register_all(mcp::Registry& registry, const Environment& env, const Surface& surface,
+                  const HandlerDecorator& decorate) {
     std::map<std::string, const Registration*> handlers;
     for (const auto& r : registrations()) {
         if (!handlers.emplace(r.name, &r).second)
@@ -146,7 +147,9 @@ void register_all(mcp::Registry& registry, const Environment& env, const Surface
             throw std::logic_error("tool " + name + " is registered but has no schemas/tools/" + name + ".json");
     for (auto& d : select(surface)) {
         std::string name = d.wire["name"];
-        registry.add_tool(std::move(d.wire), handlers.at(name)->make(env), d.toolset);
+        mcp::ToolHandler handler = handlers.at(name)->make(env);
+        if (decorate) handler = decorate(d, std::move(handler));
+        registry.add_tool(std::move(d.wire), std::move(handler), d.toolset);
     }
 }
 

@@ -75,9 +75,15 @@ std::vector<std::string> all_toolsets();
 /// read-only when `read_only` is set.
 std::vector<Definition> select(const Surface& surface);
 
-/// Registers the tools `surface` selects into `registry`. Throws std::logic_error when a
-/// definition has no handler or a handler has no definition (checked over the whole catalog,
-/// whatever the surface), std::invalid_argument as select() does.
-void register_all(mcp::Registry& registry, const Environment& env, const Surface& surface = {});
+/// Wraps a tool's handler at registration (the app puts key scoping and the audit log around
+/// every handler this way, in one place).
+using HandlerDecorator = std::function<mcp::ToolHandler(const Definition& definition, mcp::ToolHandler handler)>;
+
+/// Registers the tools `surface` selects into `registry`, each handler passed through
+/// `decorate` when given. Throws std::logic_error when a definition has no handler or a handler
+/// has no definition (checked over the whole catalog, whatever the surface),
+/// std::invalid_argument as select() does.
+void register_all(mcp::Registry& registry, const Environment& env, const Surface& surface = {},
+                  const HandlerDecorator& decorate = {});
 
 }  // namespace tools

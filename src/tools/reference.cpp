@@ -191,7 +191,7 @@ std::string str_arg(const std::map<std::string, std::string>& args, const std::s
 
 }  // namespace
 
-void register_reference(mcp::Registry& registry, const Environment& env) {
+void register_reference(mcp::Registry& registry, const Environment& env, const ReferenceGuard& guard) {
     // Resources.
     for (const auto& spec : kResources) {
         const Registration* reg = find_registration(spec.tool);
@@ -202,7 +202,9 @@ void register_reference(mcp::Registry& registry, const Environment& env) {
         registry.add_resource(
             {{"uri", uri}, {"name", spec.name}, {"title", spec.title}, {"description", spec.description},
              {"mimeType", "application/json"}},
-            [&env, handler, uri, ttl](const std::string&, mcp::ToolContext& ctx) {
+            [&env, handler, uri, ttl, guard, tool = std::string(spec.tool)](const std::string&,
+                                                                            mcp::ToolContext& ctx) {
+                if (guard) guard(tool, ctx);
                 return contents(uri, cached_result(env, *handler, uri, json::object(), ttl, ctx));
             });
     }
@@ -215,9 +217,9 @@ void register_reference(mcp::Registry& registry, const Environment& env) {
         registry.add_resource_template(
             {{"uriTemplate", spec.uri_template}, {"name", spec.name}, {"title", spec.title},
              {"description", spec.description}, {"mimeType", "application/json"}},
-            [&env, handler, argument, ttl](const std::string& uri,
-                                           const std::map<std::string, std::string>& vars,
-                                           mcp::ToolContext& ctx) {
+            [&env, handler, argument, ttl, guard, tool = std::string(spec.tool)](
+                const std::string& uri, const std::map<std::string, std::string>& vars, mcp::ToolContext& ctx) {
+                if (guard) guard(tool, ctx);
                 json args{{argument, vars.at(argument)}};
                 return contents(uri, cached_result(env, *handler, uri, args, ttl, ctx));
             });
@@ -238,7 +240,7 @@ void register_reference(mcp::Registry& registry, const Environment& env) {
           json::array({{{"name", "pipeline"}, {"description", "Pipeline name or id (default: every pipeline)"}},
                        {{"name", "staleDays"},
                         {"description", "Days in the same stage that make a deal stale (default 14)"}}})}},
-        [&env, pipelines_handler](const std::map<std::string, std::string>& args, mcp::ToolContext& ctx) {
+        [&env, pipelines_handler, guard](const std::map<std::string, std::string>& args, mcp::ToolContext& ctx) {
             const int stale = int_arg(args, "staleDays", 14, 1, 365);
             std::string pipeline = str_arg(args, "pipeline");
             json call{{"staleDays", stale}};
@@ -246,6 +248,7 @@ void register_reference(mcp::Registry& registry, const Environment& env) {
             if (!pipeline.empty()) {
                 std::string id, name;
                 if (pipelines_handler) {
+                    if (guard) guard("list_pipelines", ctx);
                     json list = cached_result(env, *pipelines_handler, "ghl://pipelines", json::object(),
                                               300s, ctx);
                     std::vector<std::string> names;

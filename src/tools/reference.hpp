@@ -46,8 +46,14 @@ private:
 /// stale, e.g. contacts.update {contactId: X} -> ghl://contacts/X and ghl://tags.
 std::vector<std::string> stale_after_write(std::string_view endpoint, const ghl::Params& path);
 
+/// Checked before a resource, resource template or prompt reads GHL data through the tool
+/// `tool` (the reading always concerns the default sub-account). Throws mcp::RpcError to refuse
+/// (the app refuses API keys whose scope excludes that tool or sub-account).
+using ReferenceGuard = std::function<void(const std::string& tool, mcp::ToolContext& ctx)>;
+
 /// Registers the resources, resource templates, prompts and completions. Resources whose tool
-/// is not in the catalog are skipped. `env.cache` must be set when env.ghl is.
-void register_reference(mcp::Registry& registry, const Environment& env);
+/// is not in the catalog are skipped. `env.cache` must be set when env.ghl is. `guard`, when
+/// given, runs before every read, ahead of the cache (a cached value is no less private).
+void register_reference(mcp::Registry& registry, const Environment& env, const ReferenceGuard& guard = {});
 
 }  // namespace tools
