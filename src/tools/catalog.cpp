@@ -14,7 +14,9 @@ namespace embedded {
 std::vector<std::pair<std::string_view, std::string_view>> tool_schema_files();
 }
 
-std::vector<Definition> definitions() {
+namespace {
+std::vector<Definition> parse_definitions() {
+    const auto sets = all_toolsets();
     std::vector<Definition> out;
     for (const auto& [file, text] : embedded::tool_schema_files()) {
         Definition d;
@@ -35,13 +37,20 @@ std::vector<Definition> definitions() {
         if (!d.wire["annotations"].contains("readOnlyHint")) fail("annotations.readOnlyHint must be explicit");
         if (d.wire["name"].get<std::string>() + ".json" != d.file) fail("\"name\" must match the file name");
         d.toolset = d.wire["toolset"].get<std::string>();
-        const auto sets = all_toolsets();
         if (std::find(sets.begin(), sets.end(), d.toolset) == sets.end())
             fail("unknown toolset \"" + d.toolset + "\" (see all_toolsets() in catalog.cpp)");
         d.wire.erase("toolset");
         out.push_back(std::move(d));
     }
     return out;
+}
+}  // namespace
+
+const std::vector<Definition>& definitions() {
+    // The embedded files never change: parse them once per process, not once per caller (the
+    // CLI's surface check, register_all, select and the key guard each used to parse all 45).
+    static const std::vector<Definition> parsed = parse_definitions();
+    return parsed;
 }
 
 const std::vector<Registration>& registrations() {

@@ -39,9 +39,9 @@ struct Definition {
     std::string toolset;  // e.g. "contacts"; never sent on the wire
 };
 
-/// Parses every embedded schemas/tools/*.json. Throws std::runtime_error naming the file on
-/// malformed JSON, a name that does not match the file name, or a missing required field.
-std::vector<Definition> definitions();
+/// Every embedded schemas/tools/*.json, parsed once per process. Throws std::runtime_error naming
+/// the file on malformed JSON, a name that does not match the file name, or a missing field.
+const std::vector<Definition>& definitions();
 
 /// Builds the handler for one tool; `env` outlives the registry.
 using HandlerFactory = std::function<mcp::ToolHandler(const Environment& env)>;
