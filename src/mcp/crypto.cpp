@@ -71,6 +71,8 @@ std::string base64_encode(std::string_view data) {
 
 std::string base64_decode(std::string_view data, bool* ok) {
     std::string out;
+    // Room for the whole result up front: decoded keys never leave copies in reallocated buffers.
+    out.reserve(data.size() / 4 * 3 + 3);
     unsigned buffer = 0;
     int bits = 0;
     bool good = true;
@@ -124,6 +126,41 @@ std::string base64url_encode(std::string_view data) {
 }
 
 std::string base64url_decode(std::string_view data) { return base64_decode(data); }
+
+std::string hex_encode(std::string_view data) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(data.size() * 2);
+    for (unsigned char b : data) {
+        out.push_back(kHex[b >> 4]);
+        out.push_back(kHex[b & 0xF]);
+    }
+    return out;
+}
+
+std::string hex_decode(std::string_view data, bool* ok) {
+    *ok = false;
+    if (data.size() % 2 != 0) return {};
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    // Sized once, so a decoded secret is never copied into a buffer that is freed unseen.
+    std::string out(data.size() / 2, '\0');
+    for (size_t i = 0; i < out.size(); ++i) {
+        const int hi = nibble(data[2 * i]);
+        const int lo = nibble(data[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            OPENSSL_cleanse(out.data(), out.size());
+            return {};
+        }
+        out[i] = static_cast<char>((hi << 4) | lo);
+    }
+    *ok = true;
+    return out;
+}
 
 std::string iso_now() {
     auto now = std::chrono::system_clock::now();

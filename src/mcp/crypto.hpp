@@ -1,4 +1,4 @@
-// Small crypto and encoding helpers on OpenSSL: random bytes, HMAC-SHA256, base64, time stamps.
+// Small crypto and encoding helpers on OpenSSL: random bytes, HMAC-SHA256, base64, hex, time stamps.
 #pragma once
 
 #include <string>
@@ -16,6 +16,10 @@ std::string base64_decode(std::string_view data, bool* ok = nullptr);
 std::string base64_decode_strict(std::string_view data, bool* ok);
 std::string base64url_encode(std::string_view data);
 std::string base64url_decode(std::string_view data);
+/// Lowercase hex, two characters per byte.
+std::string hex_encode(std::string_view data);
+/// Decodes hex (either case, even length); returns empty on invalid input and sets ok=false.
+std::string hex_decode(std::string_view data, bool* ok);
 /// Current UTC time as ISO 8601 with milliseconds ("2026-11-23T07:21:35.123Z").
 std::string iso_now();
 

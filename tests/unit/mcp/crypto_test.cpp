@@ -1,4 +1,4 @@
-// crypto.hpp: base64 / base64url, strict decoding, HMAC-SHA256, constant-time compare.
+// crypto.hpp: base64 / base64url, strict decoding, hex, HMAC-SHA256, constant-time compare.
 #include "mcp/crypto.hpp"
 #include "mcp/session.hpp"
 
@@ -74,6 +74,31 @@ TEST(Base64Url, UsesUrlAlphabetWithoutPaddingAndRoundTrips) {
         std::string enc = mcp::base64url_encode(data);
         EXPECT_EQ(enc.find_first_of("+/="), std::string::npos) << enc;
         EXPECT_EQ(mcp::base64url_decode(enc), data) << "length " << n;
+    }
+}
+
+TEST(Hex, EncodesLowercaseAndRoundTripsEveryByteValue) {
+    EXPECT_EQ(mcp::hex_encode(""), "");
+    EXPECT_EQ(mcp::hex_encode(std::string("\x00\x01\xab\xff", 4)), "0001abff");
+    std::string every;
+    for (int c = 0; c < 256; ++c) every.push_back(static_cast<char>(c));
+    const std::string enc = mcp::hex_encode(every);
+    EXPECT_EQ(enc, to_hex(every));
+    bool ok = false;
+    EXPECT_EQ(mcp::hex_decode(enc, &ok), every);
+    EXPECT_TRUE(ok);
+}
+
+TEST(Hex, DecodesEitherCaseAndRejectsOddLengthAndNonHex) {
+    bool ok = false;
+    EXPECT_EQ(mcp::hex_decode("ABcd09", &ok), std::string("\xab\xcd\x09", 3));
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(mcp::hex_decode("", &ok), "");
+    EXPECT_TRUE(ok);
+    for (const char* bad : {"abc", "0g", "zz", "a ", " a", "0x12", "12\n"}) {
+        ok = true;
+        EXPECT_EQ(mcp::hex_decode(bad, &ok), "") << bad;
+        EXPECT_FALSE(ok) << bad;
     }
 }
 
