@@ -1,5 +1,6 @@
 #include "app/cli.hpp"
 
+#include "app/auth_cli.hpp"
 #include "app/config.hpp"
 #include "app/wiring.hpp"
 
@@ -265,7 +266,8 @@ int keys_revoke(const Config& c, const std::string& name) {
 int run(int argc, char** argv) {
     CLI::App cli{"ghl-mcp: a Model Context Protocol server for the GoHighLevel CRM.\n\n"
                  "Credentials come from the environment: GHL_PRIVATE_INTEGRATION_TOKEN and\n"
-                 "GHL_LOCATION_ID (or --sandbox to try every tool on simulated data).\n"
+                 "GHL_LOCATION_ID, or OAuth logins (`ghl-mcp auth login`, with GHL_CLIENT_ID and\n"
+                 "GHL_CLIENT_SECRET), or --sandbox to try every tool on simulated data.\n"
                  "HTTP clients authenticate with scoped API keys (GHL_MCP_API_KEYS_FILE, see\n"
                  "`ghl-mcp keys`) or GHL_MCP_API_KEY; one is required when listening on a\n"
                  "non-loopback address.",
@@ -302,6 +304,11 @@ int run(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
+    cli.add_option("--token-store", c.token_store,
+                   "SQLite file of OAuth logins, tokens encrypted (env GHL_MCP_TOKEN_STORE; default "
+                   "~/.local/state/ghl-mcp/tokens.db; key: GHL_MCP_STORE_KEY or a key file beside it)");
+    cli.add_option("--store-key-file", c.store_key_file,
+                   "Key file of the token store (env GHL_MCP_STORE_KEY_FILE; default: <token store>.key)");
     cli.add_option("--api-keys-file", c.api_keys_file,
                    "SQLite database of scoped API keys for HTTP clients (env GHL_MCP_API_KEYS_FILE; "
                    "manage with `ghl-mcp keys`)");
@@ -351,6 +358,32 @@ int run(int argc, char** argv) {
     std::string revoke_name;
     keys_revoke_cmd->add_option("NAME", revoke_name, "Key name")->required();
 
+    auto* auth_cmd = cli.add_subcommand(
+        "auth", "OAuth logins of a marketplace app (GHL_CLIENT_ID, GHL_CLIENT_SECRET, GHL_REDIRECT_URI)");
+    auth_cmd->require_subcommand(1);
+    auto* auth_login_cmd = auth_cmd->add_subcommand(
+        "login", "Print the consent URL, receive the code on the loopback redirect URI, store the tokens");
+    std::string login_user_type;
+    double login_timeout_s = 300;
+    auth_login_cmd->add_option("--user-type", login_user_type,
+                               "Location (one sub-account) or Company (an agency: every sub-account the "
+                               "app is installed in); default: what the person approves")
+        ->check(CLI::IsMember({"Location", "Company", "location", "company", "agency"}));
+    auth_login_cmd->add_option("--timeout", login_timeout_s, "Seconds to wait for the browser")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 3600.0));
+    auto* auth_status_cmd =
+        auth_cmd->add_subcommand("status", "Stored logins: kind, ids, scopes, expiry (never tokens)");
+    bool auth_json = false;
+    auth_status_cmd->add_flag("--json", auth_json, "Print JSON");
+    auto* auth_locations_cmd = auth_cmd->add_subcommand(
+        "locations", "Sub-accounts the logins can act on (an agency's installed locations)");
+    auth_locations_cmd->add_flag("--json", auth_json, "Print JSON");
+    auto* auth_logout_cmd =
+        auth_cmd->add_subcommand("logout", "Forget one stored login (KEY from `auth status`) or all");
+    std::string logout_key;
+    auth_logout_cmd->add_option("KEY", logout_key, "e.g. company:<id> or location:<id>; default: all");
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -376,6 +409,17 @@ int run(int argc, char** argv) {
         if (*keys_create_cmd) return keys_create(c, key_name, key_locations, key_toolsets, key_read_only);
         if (*keys_revoke_cmd) return keys_revoke(c, revoke_name);
         return keys_list(c);
+    }
+    if (*auth_cmd) {
+        if (*auth_login_cmd) {
+            LoginOptions lo;
+            if (!login_user_type.empty()) lo.user_type = ghl::parse_user_type(login_user_type);
+            lo.timeout = std::chrono::seconds(static_cast<long long>(login_timeout_s));
+            return auth_login(c, lo);
+        }
+        if (*auth_status_cmd) return auth_status(c, auth_json);
+        if (*auth_locations_cmd) return auth_locations(c, auth_json);
+        return auth_logout(c, logout_key);
     }
     if (*call_cmd) return call_tool(c, tool_name, tool_args);
     if (*tools_cmd) return list_tools(c, tools_json);

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -57,6 +59,16 @@ void apply_environment(Config& c, const EnvLookup& env) {
     } else if (auto v = env("GHL_PRIVATE_INTEGRATION_TOKEN")) {
         c.token = trim(*v);
     }
+    if (auto v = env("GHL_CLIENT_ID")) c.client_id = trim(*v);
+    if (auto v = env("GHL_CLIENT_SECRET")) c.client_secret = trim(*v);
+    if (auto v = env("GHL_REDIRECT_URI")) c.redirect_uri = trim(*v);
+    if (auto v = env("GHL_APP_ID")) c.app_id = trim(*v);
+    if (auto v = env("GHL_MARKETPLACE_URL")) c.marketplace_url = trim(*v);
+    if (c.token_store.empty()) c.token_store = env("GHL_MCP_TOKEN_STORE").value_or("");
+    if (c.token_store.empty()) c.token_store = default_token_store(env);
+    if (auto v = env("GHL_MCP_STORE_KEY")) c.store_key = trim(*v);
+    if (c.store_key_file.empty()) c.store_key_file = env("GHL_MCP_STORE_KEY_FILE").value_or("");
+    if (auto v = env("GHL_MCP_TEST_CRASH_AFTER_REFRESH")) c.crash_after_refresh = (*v == "1");
     if (c.api_key.empty()) c.api_key = env("GHL_MCP_API_KEY").value_or("");
     if (c.api_keys_file.empty()) c.api_keys_file = env("GHL_MCP_API_KEYS_FILE").value_or("");
     if (c.audit_db.empty()) c.audit_db = env("GHL_MCP_AUDIT_DB").value_or("");
@@ -82,8 +94,23 @@ void apply_environment(Config& c, const EnvLookup& env) {
     if (auto v = env("GHL_MCP_VALIDATE_OUTPUT")) c.validate_output = (*v == "1" || *v == "true");
 }
 
+bool Config::has_token_store() const {
+    struct stat st {};
+    return !token_store.empty() && ::stat(token_store.c_str(), &st) == 0;
+}
+
+std::string default_token_store(const EnvLookup& env) {
+    std::string base;
+    if (auto v = env("XDG_STATE_HOME"); v && !v->empty() && (*v)[0] == '/')
+        base = *v;
+    else if (auto h = env("HOME"); h && !h->empty())
+        base = *h + "/.local/state";
+    return base.empty() ? std::string() : base + "/ghl-mcp/tokens.db";
+}
+
 std::string credential_problem(const Config& c) {
     if (c.sandbox) return {};
+    if (!c.has_credentials() && c.has_token_store()) return {};  // OAuth: App checks the identities
     if (!c.has_credentials())
         return "No GoHighLevel credentials configured. Either:\n"
                "  * try it without a GHL account on the built-in sandbox (simulated sub-account):\n"
@@ -91,6 +118,10 @@ std::string credential_problem(const Config& c) {
                "  * or connect a real sub-account with a Private Integration Token:\n"
                "      export GHL_PRIVATE_INTEGRATION_TOKEN=pit-...   (Settings > Private Integrations)\n"
                "      export GHL_LOCATION_ID=<your location id>\n"
+               "      ghl-mcp serve\n"
+               "  * or authorise a marketplace app with OAuth (agencies: every sub-account at once):\n"
+               "      export GHL_CLIENT_ID=... GHL_CLIENT_SECRET=...\n"
+               "      ghl-mcp auth login [--user-type Company]\n"
                "      ghl-mcp serve\n";
     if (c.location_id.empty())
         return "GHL_PRIVATE_INTEGRATION_TOKEN is set but GHL_LOCATION_ID is not: set it to the "

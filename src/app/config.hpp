@@ -24,6 +24,21 @@ struct Config {
     std::string token;        // GHL_PRIVATE_INTEGRATION_TOKEN or --token-file (never logged)
     std::string token_file;
 
+    // OAuth (`ghl-mcp auth login`): the marketplace app and where its tokens are kept.
+    std::string client_id;      // GHL_CLIENT_ID
+    std::string client_secret;  // GHL_CLIENT_SECRET (environment only; never logged)
+    std::string redirect_uri = "http://localhost:8788/oauth/callback";  // GHL_REDIRECT_URI
+    std::string app_id;          // GHL_APP_ID; default: the client id's part before '-'
+    std::string marketplace_url = "https://marketplace.gohighlevel.com/v2";  // GHL_MARKETPLACE_URL
+    /// GHL_MCP_TOKEN_STORE / --token-store: SQLite file of OAuth identities (tokens encrypted).
+    /// Default: $XDG_STATE_HOME/ghl-mcp/tokens.db (~/.local/state/ghl-mcp/tokens.db).
+    std::string token_store;
+    std::optional<std::string> store_key;  // GHL_MCP_STORE_KEY (environment only)
+    std::string store_key_file;            // GHL_MCP_STORE_KEY_FILE; default <token store>.key
+    /// Test hook (GHL_MCP_TEST_CRASH_AFTER_REFRESH=1): exit right after a refreshed token pair
+    /// was committed, before it is used, to prove a crash there loses nothing.
+    bool crash_after_refresh = false;
+
     // Which tools are offered (--toolsets / GHL_MCP_TOOLSETS, --tools / GHL_MCP_TOOLS,
     // --read-only / GHL_MCP_READ_ONLY).
     tools::Surface surface;
@@ -54,7 +69,10 @@ struct Config {
     bool validate_output = true;
 #endif
 
+    /// A Private Integration Token is configured (it wins over OAuth identities).
     bool has_credentials() const { return !token.empty(); }
+    /// The token store exists, so OAuth identities may be in it.
+    bool has_token_store() const;
     /// True when HTTP callers must present a key (GHL_MCP_API_KEY or a keys file).
     bool has_api_keys() const { return !api_key.empty() || !api_keys_file.empty(); }
 };
@@ -66,6 +84,9 @@ void parse_listen_address(const std::string& text, std::string& host, int& port)
 /// Fills the environment-derived fields that flags did not set and reads --token-file.
 /// Throws std::runtime_error with an actionable message (unreadable token file, ...).
 void apply_environment(Config& config, const EnvLookup& env);
+
+/// $XDG_STATE_HOME/ghl-mcp/tokens.db, else ~/.local/state/ghl-mcp/tokens.db (empty: no home).
+std::string default_token_store(const EnvLookup& env);
 
 /// Why this configuration cannot serve GHL, as text for a human; empty when it can.
 std::string credential_problem(const Config& config);

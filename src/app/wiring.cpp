@@ -2,6 +2,9 @@
 
 #include "tools/reference.hpp"
 
+#include "app/auth_cli.hpp"
+
+#include "ghl/credentials.hpp"
 #include "ghl/curl_transport.hpp"
 #include "mcp/crypto.hpp"
 #include "mcp/session.hpp"
@@ -28,6 +31,50 @@ public:
 };
 
 }  // namespace
+
+std::shared_ptr<ghl::Client> make_ghl_client(const Config& c) {
+    ghl::ClientOptions co;
+    co.base_url = c.base_url;
+    co.user_agent = std::string("ghl-mcp/") + GHL_MCP_VERSION;
+    return std::make_shared<ghl::Client>(co, std::make_shared<ghl::CurlTransport>());
+}
+
+std::shared_ptr<ghl::Credentials> make_credentials(const Config& c,
+                                                   std::shared_ptr<ghl::Client> client,
+                                                   std::string& default_location) {
+    default_location = c.location_id;
+    if (c.sandbox || c.has_credentials())
+        return std::make_shared<ghl::StaticCredentials>(c.token, c.location_id);
+    auto store = open_token_store(c, /*create=*/false);
+    ghl::OAuthOptions o;
+    o.app.client_id = c.client_id;
+    o.app.client_secret = c.client_secret;
+    o.app.redirect_uri = c.redirect_uri;
+    o.app.app_id = c.app_id;
+    if (c.crash_after_refresh)
+        o.after_commit = [](const ghl::Identity&) {
+            std::fputs("GHL_MCP_TEST_CRASH_AFTER_REFRESH: exiting after the commit\n", stderr);
+            std::_Exit(86);
+        };
+    auto creds = std::make_shared<ghl::OAuthCredentials>(o, std::move(client), store);
+    const auto described = creds->describe();
+    if (described.empty())
+        throw std::runtime_error("the token store " + c.token_store +
+                                 " holds no login: run `ghl-mcp auth login`, or set "
+                                 "GHL_PRIVATE_INTEGRATION_TOKEN and GHL_LOCATION_ID");
+    if (c.client_id.empty() || c.client_secret.empty())
+        spdlog::warn("GHL_CLIENT_ID/GHL_CLIENT_SECRET are not set: stored OAuth tokens work until "
+                     "they expire, and cannot be refreshed");
+    if (default_location.empty()) {
+        std::vector<std::string> own;  // sub-account logins (not minted tokens)
+        for (const auto& i : described)
+            if (i.kind == "location") own.push_back(i.location_id);
+        if (own.size() == 1 && creds->companies().empty()) default_location = own.front();
+    }
+    for (const auto& i : described)
+        spdlog::info("GHL credential {} ({}{})", i.key, i.kind, i.needs_login ? ", NEEDS LOGIN" : "");
+    return creds;
+}
 
 std::string instructions(bool sandbox) {
     std::string text =
@@ -81,12 +128,13 @@ App::App(const Config& config, bool offline) : config_(config) {
     env_.api_base_url = config_.base_url;
     env_.default_location_id = config_.location_id;
     if (!offline) {
-        ghl::ClientOptions co;
-        co.base_url = config_.base_url;
-        co.user_agent = std::string("ghl-mcp/") + GHL_MCP_VERSION;
-        auto client = std::make_shared<ghl::Client>(co, std::make_shared<ghl::CurlTransport>());
-        env_.ghl = std::make_shared<tools::GhlAccess>(std::move(client), config_.token,
-                                                      config_.location_id);
+        auto client = make_ghl_client(config_);
+        std::string default_location;
+        auto creds = make_credentials(config_, client, default_location);
+        env_.default_location_id = default_location;
+        env_.oauth_app_id = ghl::OAuthApp{config_.client_id, "", "", config_.app_id}.resolved_app_id();
+        env_.ghl = std::make_shared<tools::GhlAccess>(std::move(client), std::move(creds),
+                                                      default_location);
     }
 
     if (env_.ghl) env_.cache = std::make_shared<tools::ReferenceCache>();

@@ -16,6 +16,10 @@
 namespace ghlsim {
 class Simulator;
 }
+namespace ghl {
+class Client;
+class Credentials;
+}
 
 namespace app {
 
@@ -70,6 +74,17 @@ private:
     std::shared_ptr<mcp::Registry> registry_;
     std::unique_ptr<mcp::Server> server_;
 };
+
+/// The GHL client of `c` (base URL, user agent, libcurl transport).
+std::shared_ptr<ghl::Client> make_ghl_client(const Config& c);
+
+/// The credentials `c` describes: the sandbox's or a Private Integration Token, else the OAuth
+/// identities in the token store. `default_location` is set to the sub-account calls without
+/// locationId act on (GHL_LOCATION_ID, else the only sub-account identity). Throws
+/// std::runtime_error when there is none usable.
+std::shared_ptr<ghl::Credentials> make_credentials(const Config& c,
+                                                   std::shared_ptr<ghl::Client> client,
+                                                   std::string& default_location);
 
 /// The server's instructions text (sent in initialize / server/discover).
 std::string instructions(bool sandbox);

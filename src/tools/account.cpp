@@ -8,6 +8,7 @@
 #include "tools/support.hpp"
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 namespace tools {
@@ -38,6 +39,74 @@ mcp::ToolHandler make_get_location(const Environment& env) {
         const std::string location = ghl.location(args);
         json body = ghl.call(ctx, "locations.get", {{"locationId", location}}, {}, nullptr, location);
         return mcp::ToolResult::structured_result({{"location", shape_location(unwrap(body, "location"))}});
+    };
+}
+
+mcp::ToolHandler make_list_locations(const Environment& env) {
+    return [&env](const json& args, mcp::ToolContext& ctx) {
+        auto& ghl = *env.ghl;
+        const std::string query = lowercase(arg_string(args, "query", ""));
+        json locations = json::array();
+        json agencies = json::array();
+        std::map<std::string, std::size_t> index;  // location id -> position in `locations`
+        auto add = [&](const std::string& id, const std::string& access, const std::string& status) -> json& {
+            auto [it, fresh] = index.emplace(id, locations.size());
+            if (fresh) locations.push_back({{"id", id}, {"access", access}, {"status", status}});
+            return locations[it->second];
+        };
+        std::vector<std::string> ready_agencies;
+        for (const auto& c : ghl.credentials().describe()) {
+            if (c.kind == "agency") {
+                agencies.push_back({{"companyId", c.company_id},
+                                    {"status", c.needs_login ? "needs_login" : "ready"}});
+                if (!c.needs_login) ready_agencies.push_back(c.company_id);
+            } else if (c.kind == "private_integration_token" && !c.location_id.empty()) {
+                add(c.location_id, "private_integration_token", "ready");
+            } else if (c.kind == "location") {
+                add(c.location_id, "sub-account login", c.needs_login ? "needs_login" : "ready");
+            } else if (c.kind == "minted_location") {
+                add(c.location_id, "agency " + c.company_id, "ready");
+            }
+        }
+        std::string note;
+        for (const auto& company : ready_agencies) {
+            if (env.oauth_app_id.empty()) {
+                note = "Set GHL_CLIENT_ID (or GHL_APP_ID) to list every sub-account the agency app "
+                       "is installed in.";
+                break;
+            }
+            // Every sub-account the app is installed in (paged by skip/limit, at most 1000).
+            for (int skip = 0; skip < 1000;) {
+                ghl::Params q{{"companyId", company},
+                              {"appId", env.oauth_app_id},
+                              {"isInstalled", "true"},
+                              {"skip", std::to_string(skip)},
+                              {"limit", "100"}};
+                if (!query.empty()) q.emplace_back("query", arg_string(args, "query", ""));
+                json page = ghl.call_agency(ctx, "oauth.installed_locations", {}, q, nullptr, company);
+                const json items = array_of(page, "locations");
+                for (const auto& l : items) {
+                    const std::string id = string_of(l, "_id");
+                    if (id.empty()) continue;
+                    json& entry = add(id, "agency " + company, "available");
+                    if (!string_of(l, "name").empty()) entry["name"] = string_of(l, "name");
+                }
+                skip += static_cast<int>(items.size());
+                const auto count = page.value("count", 0);
+                if (items.empty() || skip >= count) break;
+            }
+        }
+        if (!query.empty()) {
+            json kept = json::array();
+            for (auto& l : locations)
+                if (lowercase(l.value("name", "")).find(query) != std::string::npos) kept.push_back(std::move(l));
+            locations = std::move(kept);
+        }
+        json out{{"locations", locations}, {"total", locations.size()}};
+        if (!ghl.default_location().empty()) out["defaultLocationId"] = ghl.default_location();
+        if (!agencies.empty()) out["agencies"] = std::move(agencies);
+        if (!note.empty()) out["note"] = note;
+        return mcp::ToolResult::structured_result(std::move(out));
     };
 }
 
@@ -245,6 +314,7 @@ std::vector<Registration> account_tools() {
     return {
         {"get_location", make_get_location},
         {"list_custom_fields", make_list_custom_fields},
+        {"list_locations", make_list_locations},
         {"list_orders", make_list_orders},
         {"list_tags", make_list_tags},
         {"list_transactions", make_list_transactions},

@@ -25,6 +25,8 @@ struct Environment {
     bool sandbox = false;
     std::string api_base_url;
     std::string default_location_id;
+    /// The marketplace app id /oauth/installedLocations needs (OAuth agency logins); else empty.
+    std::string oauth_app_id;
     /// The GHL API (live or the sandbox); null when the catalog is only listed (`ghl-mcp tools`).
     std::shared_ptr<GhlAccess> ghl;
     /// Cached reference data behind the resources (see reference.hpp); null with ghl.

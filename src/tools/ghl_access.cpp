@@ -6,9 +6,9 @@
 
 namespace tools {
 
-GhlAccess::GhlAccess(std::shared_ptr<ghl::Client> client, std::string token,
-                     std::string default_location)
-    : client_(std::move(client)), token_(std::move(token)),
+GhlAccess::GhlAccess(std::shared_ptr<ghl::Client> client,
+                     std::shared_ptr<ghl::Credentials> credentials, std::string default_location)
+    : client_(std::move(client)), credentials_(std::move(credentials)),
       default_location_(std::move(default_location)) {}
 
 std::string GhlAccess::location(const json& arguments) const {
@@ -30,38 +30,63 @@ std::string GhlAccess::location(const json& arguments) const {
         "GHL_LOCATION_ID set.");
 }
 
+json GhlAccess::send(Scope scope, const std::string& who, std::string_view endpoint,
+                     const ghl::Params& path, const ghl::Params& query, const json& body,
+                     ghl::CallOptions o) {
+    const auto deadline =
+        o.deadline.value_or(std::chrono::steady_clock::now() + std::chrono::seconds(30));
+    for (int attempt = 0;; ++attempt) {
+        ghl::Grant grant;
+        try {
+            grant = scope == Scope::kLocation ? credentials_->for_location(who, deadline)
+                                              : credentials_->for_company(who, deadline);
+        } catch (const ghl::CredentialError& e) {
+            throw ToolFailure(e.what());
+        }
+        o.token = grant.token;
+        o.resource_key = grant.resource_key;
+        try {
+            return client_->call(endpoint, path, query, body, o);
+        } catch (const ghl::ApiError& e) {
+            // A 401 means GHL processed nothing: with a fresh token the call may be repeated,
+            // once. A PIT has nothing fresher to offer.
+            if (attempt == 0 && e.kind() == ghl::ErrorKind::kHttp && e.status() == 401 &&
+                credentials_->rejected(grant.token))
+                continue;
+            throw ToolFailure(ghl::redact(e.agent_text(), grant.token));
+        }
+    }
+}
+
 json GhlAccess::call(mcp::ToolContext& ctx, std::string_view endpoint, const ghl::Params& path,
                      const ghl::Params& query, const json& body, const std::string& location) {
     ghl::CallOptions o;
-    o.token = token_;
-    o.resource_key = location;
     // Both clocks are steady_clock: the tool's deadline is the GHL call's deadline.
     o.deadline = ctx.deadline();
     o.request_id = ctx.request_id().dump();
-    try {
-        json out = client_->call(endpoint, path, query, body, o);
-        // POST searches read; every other non-GET may have changed something.
-        if (on_write_ && ghl::endpoint(endpoint).method != ghl::Method::kGet &&
-            endpoint.find("search") == std::string_view::npos)
-            on_write_(endpoint, path, location);
-        return out;
-    } catch (const ghl::ApiError& e) {
-        throw ToolFailure(ghl::redact(e.agent_text(), token_));
-    }
+    json out = send(Scope::kLocation, location, endpoint, path, query, body, std::move(o));
+    // POST searches read; every other non-GET may have changed something.
+    if (on_write_ && ghl::endpoint(endpoint).method != ghl::Method::kGet &&
+        endpoint.find("search") == std::string_view::npos)
+        on_write_(endpoint, path, location);
+    return out;
+}
+
+json GhlAccess::call_agency(mcp::ToolContext& ctx, std::string_view endpoint,
+                            const ghl::Params& path, const ghl::Params& query, const json& body,
+                            const std::string& company_id) {
+    ghl::CallOptions o;
+    o.deadline = ctx.deadline();
+    o.request_id = ctx.request_id().dump();
+    return send(Scope::kAgency, company_id, endpoint, path, query, body, std::move(o));
 }
 
 json GhlAccess::call_detached(std::string_view endpoint, const ghl::Params& path,
                               const ghl::Params& query, const json& body,
                               const std::string& location, std::chrono::milliseconds timeout) {
     ghl::CallOptions o;
-    o.token = token_;
-    o.resource_key = location;
     o.deadline = std::chrono::steady_clock::now() + timeout;
-    try {
-        return client_->call(endpoint, path, query, body, o);
-    } catch (const ghl::ApiError& e) {
-        throw ToolFailure(ghl::redact(e.agent_text(), token_));
-    }
+    return send(Scope::kLocation, location, endpoint, path, query, body, std::move(o));
 }
 
 }  // namespace tools

@@ -1,9 +1,11 @@
-// How tool handlers reach GHL: the one shared client, the credential and the default sub-account.
-// A handler never sees the token; it names an endpoint from the table (src/ghl/endpoints.cpp) and
+// How tool handlers reach GHL: the one shared client, the credentials (a Private Integration Token,
+// or OAuth identities routed per sub-account) and the default sub-account. A handler never sees a
+// token; it names an endpoint from the table (src/ghl/endpoints.cpp) and
 // gets parsed JSON back, or a ToolFailure whose text an agent can act on.
 #pragma once
 
 #include "ghl/client.hpp"
+#include "ghl/credentials.hpp"
 #include "mcp/context.hpp"
 
 #include <chrono>
@@ -25,15 +27,18 @@ public:
 
 class GhlAccess {
 public:
-    GhlAccess(std::shared_ptr<ghl::Client> client, std::string token, std::string default_location);
+    GhlAccess(std::shared_ptr<ghl::Client> client, std::shared_ptr<ghl::Credentials> credentials,
+              std::string default_location);
 
     /// The sub-account a call acts on: the `locationId` argument, else the configured default.
     /// Throws ToolFailure when there is neither.
     std::string location(const json& arguments) const;
     const std::string& default_location() const { return default_location_; }
 
-    /// Calls `endpoint` with the caller's deadline and request id; the rate limit is counted
-    /// against `location`. Throws ToolFailure (ghl::ApiError's agent text) on any API failure.
+    /// Calls `endpoint` with the caller's deadline and request id, presenting `location`'s token
+    /// (refreshed or minted first when needed; a 401 refreshes it and repeats the call once, which
+    /// is safe because GHL processed nothing). The rate limit is counted against `location`.
+    /// Throws ToolFailure (ghl::ApiError's agent text, or what to do about a missing credential).
     json call(mcp::ToolContext& ctx, std::string_view endpoint, const ghl::Params& path,
               const ghl::Params& query, const json& body, const std::string& location);
 
@@ -42,6 +47,11 @@ public:
                        const json& body, const std::string& location,
                        std::chrono::milliseconds timeout);
 
+    /// Like call(), with the agency token of `company_id` (empty: the only agency identity), for
+    /// agency-only endpoints (/oauth/installedLocations).
+    json call_agency(mcp::ToolContext& ctx, std::string_view endpoint, const ghl::Params& path,
+                     const ghl::Params& query, const json& body, const std::string& company_id);
+
     /// Called after every successful request that may have changed data (any method but GET,
     /// except POST searches),
     /// e.g. to invalidate cached reference data. Set once at wiring time, before any call.
@@ -49,12 +59,18 @@ public:
                                              const std::string& location)>;
     void on_write(WriteObserver observer) { on_write_ = std::move(observer); }
 
+    ghl::Credentials& credentials() { return *credentials_; }
     ghl::Client& client() { return *client_; }
     const ghl::Client& client() const { return *client_; }
 
 private:
+    enum class Scope { kLocation, kAgency };
+    json send(Scope scope, const std::string& who, std::string_view endpoint,
+              const ghl::Params& path, const ghl::Params& query, const json& body,
+              ghl::CallOptions options);
+
     std::shared_ptr<ghl::Client> client_;
-    std::string token_;
+    std::shared_ptr<ghl::Credentials> credentials_;
     std::string default_location_;
     WriteObserver on_write_;
 };

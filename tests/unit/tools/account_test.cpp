@@ -48,9 +48,25 @@ TEST_F(AccountTest, GetLocationShapesTheSubAccount) {
         EXPECT_FALSE(l.contains(raw)) << raw << " (the seeded business profile repeats the location)";
 }
 
-TEST_F(AccountTest, GetLocationForAnotherLocationIsRefusedByGhl) {
+TEST_F(AccountTest, GetLocationForAnotherLocationIsRefusedBeforeAnyRequest) {
+    // A Private Integration Token belongs to one sub-account: another one is refused here, with
+    // the one we have, instead of sending the token where GHL answers 403.
     std::string text = tool_error("get_location", {{"locationId", "someOtherLocation001"}});
-    EXPECT_TRUE(contains(text, "does not have access to this location")) << text;
+    EXPECT_TRUE(contains(text, "[auth.no_credential]")) << text;
+    EXPECT_TRUE(contains(text, "someOtherLocation001")) << text;
+    EXPECT_TRUE(contains(text, seed().location_id)) << text;
+    EXPECT_TRUE(requests().empty());
+}
+
+TEST_F(AccountTest, ListLocationsShowsThePrivateIntegrationTokensSubAccount) {
+    json out = ok("list_locations", json::object());
+    EXPECT_TRUE(requests().empty()) << "a PIT's sub-account is known without asking GHL";
+    ASSERT_EQ(out["total"], 1);
+    EXPECT_EQ(out["locations"][0]["id"], seed().location_id);
+    EXPECT_EQ(out["locations"][0]["access"], "private_integration_token");
+    EXPECT_EQ(out["locations"][0]["status"], "ready");
+    EXPECT_EQ(out["defaultLocationId"], seed().location_id);
+    EXPECT_FALSE(out.contains("agencies"));
 }
 
 TEST_F(AccountTest, ListCustomFieldsAllAndByModel) {

@@ -39,12 +39,15 @@ TEST_F(ErrorsTest, WrongTokenIs401WithWhatToDoAndNoSecret) {
     }
 }
 
-TEST_F(ErrorsTest, AnotherSubAccountIs403) {
+TEST_F(ErrorsTest, AnotherSubAccountHasNoCredentialAndNothingIsSent) {
     const std::string other = "otherL0c4t10nQm2Vt9R";
     for (const char* tool : {"search_contacts", "list_pipelines", "search_opportunities", "list_workflows"}) {
         std::string text = tool_error(tool, {{"locationId", other}});
-        EXPECT_TRUE(contains(text, "403") || contains(text, "access to this location")) << tool << ": " << text;
+        EXPECT_TRUE(contains(text, "[auth.no_credential]") && contains(text, other) &&
+                    contains(text, seed().location_id))
+            << tool << ": " << text;
     }
+    EXPECT_TRUE(requests().empty()) << "the token must not be sent for a sub-account it is not for";
 }
 
 TEST_F(ErrorsTest, UnknownIdsNameTheIdAndTheLookupTool) {
