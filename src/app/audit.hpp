@@ -16,7 +16,7 @@ struct AuditEntry {
     std::string caller;    // key name, or "stdio" / "local" / "anonymous" / "GHL_MCP_API_KEY"
     std::string tool;
     std::string location;  // the sub-account the call acted on (or was refused for)
-    std::string outcome;   // ok, tool_error, refused, input_required, error
+    std::string outcome;   // ok, tool_error, refused, input_required, error, unknown_tool, invalid_arguments
     int64_t latency_ms = 0;
 };
 

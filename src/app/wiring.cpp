@@ -162,6 +162,23 @@ App::App(const Config& config, bool offline) : config_(config) {
         const Principal* p = principal_of(principal);
         return p ? p->name : std::string();
     };
+    // Calls the dispatcher refuses before any handler runs are audited too.
+    o.on_refused_call = [this](const std::string& tool, const std::any& principal,
+                               const json& arguments, const char* outcome) {
+        if (!audit_) return;
+        const Principal* p = principal_of(principal);
+        AuditEntry entry;
+        entry.caller = p ? p->name : anonymous_caller_;
+        entry.tool = tool.substr(0, 64);  // client-chosen text: bounded, never an essay
+        entry.location = env_.default_location_id;
+        if (arguments.is_object())
+            if (auto it = arguments.find("locationId"); it != arguments.end() && it->is_string() &&
+                                                        !it->get_ref<const std::string&>().empty())
+                entry.location = it->get<std::string>().substr(0, 64);
+        entry.outcome = outcome;
+        entry.latency_ms = 0;
+        audit_->record(entry);
+    };
     server_ = std::make_unique<mcp::Server>(o, registry_);
 
     if (env_.ghl) {

@@ -574,8 +574,12 @@ json Server::do_tools_list(CallInfo& call) const {
 json Server::do_tools_call(CallInfo& call) {
     const std::string name = require_string(call.params, "name", "the tool name");
     auto tool = registry_->find_tool(name);
-    if (!tool || !registry_->tool_visible(*tool, call.principal))
+    if (!tool || !registry_->tool_visible(*tool, call.principal)) {
+        if (options_.on_refused_call)
+            options_.on_refused_call(name, call.principal, call.params.value("arguments", json()),
+                                     "unknown_tool");
         throw RpcError(ErrorCode::kInvalidParams, "Unknown tool: " + name);
+    }
     json arguments = call.params.value("arguments", json::object());
     if (arguments.is_null()) arguments = json::object();
     if (!arguments.is_object())
@@ -658,6 +662,8 @@ json Server::input_required_result(const InputRequired& ir, const CallInfo& call
 json Server::run_tool(const Tool& tool, CallInfo& call, const json& arguments) {
     auto problems = tool.input_validator->validate(arguments);
     if (!problems.empty()) {
+        if (options_.on_refused_call)
+            options_.on_refused_call(tool.name(), call.principal, arguments, "invalid_arguments");
         return json{{"content",
                      json::array({{{"type", "text"},
                                    {"text", "[mcp.invalid_arguments] Invalid arguments for tool " +

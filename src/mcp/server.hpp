@@ -42,6 +42,12 @@ struct ServerOptions {
     /// Binds tasks of the extension to their creator: maps a request's principal (API key scope)
     /// to an owner key; another owner gets "unknown task". Empty: a task id alone grants access.
     std::function<std::string(const std::any& principal)> task_owner;
+    /// Told about every tools/call refused before a handler ran: "unknown_tool" (no such tool, or
+    /// hidden from this principal) or "invalid_arguments" (the input schema rejected them), e.g.
+    /// for an audit log. `arguments` is what the client sent (may not be an object).
+    std::function<void(const std::string& tool, const std::any& principal, const json& arguments,
+                       const char* outcome)>
+        on_refused_call;
 };
 
 /// Request headers of a Streamable HTTP POST, lower-cased names (2026-07-28 validation).

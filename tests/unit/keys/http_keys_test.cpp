@@ -155,6 +155,21 @@ TEST_F(HttpKeys, WriteToolCallFailsLikeAnUnknownTool) {
     EXPECT_TRUE(app_->sandbox()->requests().empty()) << "a hidden tool must not reach GHL";
 }
 
+TEST_F(HttpKeys, CallsRefusedBeforeAnyHandlerAreAuditedToo) {
+    call(frontdesk_, "create_contact", {{"firstName", "Jenny"}, {"phone", kPhone}});  // hidden
+    call(frontdesk_, "find_contact", {{"phone", kPhone}, {"bogus", kEmail}});        // bad arguments
+    auto rows = app_->audit()->recent(10);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[1].tool, "create_contact");
+    EXPECT_EQ(rows[1].outcome, "unknown_tool");
+    EXPECT_EQ(rows[1].caller, "frontdesk");
+    EXPECT_EQ(rows[0].tool, "find_contact");
+    EXPECT_EQ(rows[0].outcome, "invalid_arguments");
+    const std::string bytes = database_bytes(app_->audit()->path());
+    EXPECT_EQ(bytes.find("8675309"), std::string::npos) << "a phone number reached the audit log";
+    EXPECT_EQ(bytes.find(kEmail), std::string::npos) << "an email reached the audit log";
+}
+
 TEST_F(HttpKeys, OtherLocationIsRefusedWithTheAllowedOnes) {
     app_->sandbox()->clear_requests();
     json r = call(frontdesk_, "find_contact", {{"phone", kPhone}, {"locationId", "otherLocation123"}});
