@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "ghl/client.hpp"
+#include "ghl/credentials.hpp"
 #include "ghl/pagination.hpp"
 #include "ghl/url.hpp"
 
@@ -125,6 +126,33 @@ void BM_CursorRoundTrip(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_CursorRoundTrip);
+
+/// The token lookup every OAuth call makes first: a sub-account login whose token is fresh (the
+/// common case; refreshes happen once a day). Shared by every thread, as in the server.
+void BM_OAuthGrantFresh(benchmark::State& state) {
+    static auto store = [] {
+        auto s = std::make_shared<ghl::MemoryTokenStore>();
+        for (int i = 0; i < 50; ++i) {
+            ghl::Identity id;
+            id.key = ghl::identity_key_for_location("loc" + std::to_string(i));
+            id.location_id = "loc" + std::to_string(i);
+            id.tokens = {"access-" + std::to_string(i), "refresh", std::int64_t{1} << 40, "scope"};
+            s->save(id);
+        }
+        return s;
+    }();
+    static auto client = std::make_shared<ghl::Client>(ghl::ClientOptions{},
+                                                       std::make_shared<CannedTransport>());
+    static ghl::OAuthCredentials creds({}, client, store);
+    const std::string location = "loc" + std::to_string(state.thread_index() % 50);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
+    for (auto _ : state) {
+        auto g = creds.for_location(location, deadline);
+        benchmark::DoNotOptimize(g);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OAuthGrantFresh)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
 
 }  // namespace
 
