@@ -140,6 +140,30 @@ Json unauthorized(const std::string& message) {
     return {{"statusCode", 401}, {"message", message}, {"error", "Unauthorized"}};
 }
 
+/// Every field of Counters, to add them up over the sub-accounts (the static_assert below keeps
+/// the list complete).
+constexpr std::array<int Counters::*, 18> kCounterFields = {
+    &Counters::requests,          &Counters::rate_limited,         &Counters::faults,
+    &Counters::contacts_created,  &Counters::contacts_updated,     &Counters::contacts_deleted,
+    &Counters::notes_created,     &Counters::tasks_created,        &Counters::appointments_created,
+    &Counters::appointments_updated, &Counters::appointments_deleted,
+    &Counters::opportunities_created, &Counters::opportunities_updated,
+    &Counters::opportunities_deleted, &Counters::messages_sent,    &Counters::messages_inbound,
+    &Counters::workflow_enrolments, &Counters::campaign_enrolments};
+static_assert(sizeof(Counters) == kCounterFields.size() * sizeof(int),
+              "kCounterFields must list every field of Counters");
+
+void add_counters(Counters& into, const Counters& from) {
+    for (int Counters::*field : kCounterFields) into.*field += from.*field;
+}
+
+/// The seed of the n-th further sub-account: a mix of the simulator's seed and n, so that the
+/// sub-accounts of one simulator differ and those of simulators with neighbouring seeds too.
+std::uint64_t extra_seed(std::uint64_t seed, int n) {
+    Rng mixer(seed ^ (0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(n)));
+    return mixer.next();
+}
+
 /// Per-token usage: a sliding window of admitted requests and a per-UTC-day count.
 struct Usage {
     std::deque<std::int64_t> window;  // steady-clock ms of the admitted requests
@@ -162,7 +186,22 @@ struct Simulator::Impl {
                                trace_rng(opts.seed ^ 0x7AC3ULL) {
         faults = opts.faults;
         burst_left = faults.burst_429;
-        store = std::make_unique<Store>(opts.seed, now_ms(), opts.location_id);
+        if (opts.extra_locations < 0 || opts.extra_locations > kMaxExtraLocations) {
+            throw std::invalid_argument("ghl-sim: extra_locations must be between 0 and " +
+                                        std::to_string(kMaxExtraLocations));
+        }
+        const Ms reference_now = now_ms();
+        stores.push_back(std::make_unique<Store>(opts.seed, reference_now, opts.location_id));
+        for (int n = 1; n <= opts.extra_locations; ++n) {
+            std::string id = extra_location_id(n);
+            if (id == opts.location_id) {
+                throw std::invalid_argument("ghl-sim: location_id " + id +
+                                            " is the id of a further sub-account");
+            }
+            stores.push_back(std::make_unique<Store>(extra_seed(opts.seed, n), reference_now,
+                                                     std::move(id), static_cast<std::size_t>(n)));
+        }
+        for (const auto& s : stores) location_ids.push_back(s->location.id);
         register_contact_routes(router);
         register_calendar_routes(router);
         register_opportunity_routes(router);
@@ -170,8 +209,12 @@ struct Simulator::Impl {
         register_account_routes(router);
     }
 
+    static constexpr int kMaxExtraLocations = 99;
+
     Options opts;
-    std::unique_ptr<Store> store;
+    std::vector<std::unique_ptr<Store>> stores;  // the default sub-account first
+    std::vector<std::string> location_ids;       // in the order of `stores`
+    const std::string company_id = std::string(kCompanyId);
     Router router;
     httplib::Server server;
     std::thread thread;
@@ -191,6 +234,19 @@ struct Simulator::Impl {
     std::mutex log_mu;
     std::deque<RequestRecord> log;
     Rng trace_rng;
+
+    std::mutex counter_mu;
+    Counters gateway_counters;  // requests, rate_limited, faults; the stores count the writes
+
+    Store& default_store() const { return *stores.front(); }
+
+    /// The sub-account `location_id`, or nullptr when it is not one of ours.
+    Store* store_for(const std::string& location_id) const {
+        for (const auto& s : stores) {
+            if (s->location.id == location_id) return s.get();
+        }
+        return nullptr;
+    }
 
     Ms now_ms() const { return opts.now ? std::chrono::duration_cast<std::chrono::milliseconds>(
                                                 opts.now().time_since_epoch())
@@ -257,8 +313,8 @@ struct Simulator::Impl {
     }
 
     void count(int Counters::*field) {
-        std::lock_guard lock(store->mutex);
-        ++(store->counters.*field);
+        std::lock_guard lock(counter_mu);
+        ++(gateway_counters.*field);
     }
 
     void dispatch(const httplib::Request& req, httplib::Response& res);
@@ -426,6 +482,7 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
     if (injected_5xx == 500 || injected_5xx == 503) return answer_5xx();
 
     {
+        Store* store = &default_store();
         std::lock_guard lock(store->mutex);
         Call call(req, params, *store, opts, now_ms());
         try {
@@ -535,15 +592,41 @@ std::string Simulator::base_url() const {
     return "http://" + impl_->opts.host + ":" + std::to_string(impl_->port);
 }
 
-const std::string& Simulator::location_id() const { return impl_->store->location.id; }
+const std::string& Simulator::location_id() const { return impl_->location_ids.front(); }
+
+const std::vector<std::string>& Simulator::location_ids() const { return impl_->location_ids; }
+
+const std::string& Simulator::company_id() const { return impl_->company_id; }
 
 const std::vector<std::string>& Simulator::tokens() const { return impl_->opts.tokens; }
 
-const SeedFacts& Simulator::seed_facts() const { return impl_->store->facts; }
+const SeedFacts& Simulator::seed_facts() const { return impl_->default_store().facts; }
+
+const SeedFacts& Simulator::seed_facts(const std::string& location_id) const {
+    const Store* store = impl_->store_for(location_id);
+    if (store == nullptr) {
+        throw std::out_of_range("ghl-sim: no sub-account " + location_id);
+    }
+    return store->facts;  // written only by the seed, before the server ran
+}
 
 Counters Simulator::counters() const {
-    std::lock_guard lock(impl_->store->mutex);
-    return impl_->store->counters;
+    Counters total;
+    {
+        std::lock_guard lock(impl_->counter_mu);
+        total = impl_->gateway_counters;
+    }
+    for (const auto& store : impl_->stores) {
+        std::lock_guard lock(store->mutex);
+        add_counters(total, store->counters);
+    }
+    return total;
+}
+
+std::string extra_location_id(int n) {
+    if (n < 1 || n > 998) throw std::out_of_range("ghl-sim: extra_location_id(" + std::to_string(n) + ")");
+    std::string digits = std::to_string(n + 1);
+    return "sbxL0c4t1on" + std::string(3 - digits.size(), '0') + digits + "Vt9RkP";
 }
 
 std::vector<RequestRecord> Simulator::requests() const {

@@ -57,7 +57,8 @@ struct RequestRecord {
     std::int64_t at_ms = 0;  ///< when it arrived (simulator clock, epoch ms)
 };
 
-/// What the API has done since start, for assertions.
+/// What the API has done since start, for assertions. Global: with several sub-accounts
+/// (Options::extra_locations) every count is the sum over all of them.
 struct Counters {
     int requests = 0;
     int rate_limited = 0;  ///< 429s (real limit or injected burst)
@@ -121,6 +122,11 @@ struct Options {
     long daily_limit = 200000;  ///< per token per UTC day
     Faults faults;
     std::string location_id = std::string(kDefaultLocationId);
+    /// How many more sub-accounts of kCompanyId to simulate beside the default one (0-99). The
+    /// n-th of them (n = 1, 2, ...) has the id extra_location_id(n), its own business (name,
+    /// address, email domain) and its own data, seeded from `seed` and n. Static `tokens` belong
+    /// to the default sub-account.
+    int extra_locations = 0;
     /// The simulator's clock: the seed is laid out against its value at construction, and
     /// "now" in the API (free slots, timestamps) comes from it. Empty: the system clock.
     std::function<std::chrono::system_clock::time_point()> now;
@@ -139,10 +145,16 @@ struct Options {
     std::size_t request_log_capacity = 10000;  ///< oldest records are dropped beyond this
 };
 
+/// The id of the n-th further sub-account (n >= 1, see Options::extra_locations):
+/// "sbxL0c4t1on002Vt9RkP" for n = 1, "sbxL0c4t1on003Vt9RkP" for n = 2, ... (20 characters).
+std::string extra_location_id(int n);
+
 /// A GHL API v2 simulator on a loopback port. Thread-safe; start() and stop() may each be called
 /// once per object (stop() is idempotent and also runs in the destructor).
 class Simulator {
 public:
+    /// Throws std::invalid_argument when Options::extra_locations is outside 0-99 or
+    /// Options::location_id is one of the further sub-accounts' ids.
     explicit Simulator(Options options);
     ~Simulator();
     Simulator(const Simulator&) = delete;
@@ -156,10 +168,18 @@ public:
 
     int port() const;
     std::string base_url() const;  ///< "http://127.0.0.1:PORT"
+    /// The default sub-account (the one static tokens belong to).
     const std::string& location_id() const;
+    /// Every sub-account of the agency, the default one first.
+    const std::vector<std::string>& location_ids() const;
+    /// The agency (kCompanyId).
+    const std::string& company_id() const;
     const std::vector<std::string>& tokens() const;
 
+    /// The default sub-account's seed facts.
     const SeedFacts& seed_facts() const;
+    /// The seed facts of one of location_ids(); std::out_of_range for another id.
+    const SeedFacts& seed_facts(const std::string& location_id) const;
     Counters counters() const;
     std::vector<RequestRecord> requests() const;
     void clear_requests();
