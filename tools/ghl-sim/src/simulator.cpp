@@ -3,6 +3,7 @@
 #include "ghlsim/simulator.hpp"
 
 #include "api.hpp"
+#include "oauth.hpp"
 
 #include <httplib.h>
 
@@ -142,14 +143,17 @@ Json unauthorized(const std::string& message) {
 
 /// Every field of Counters, to add them up over the sub-accounts (the static_assert below keeps
 /// the list complete).
-constexpr std::array<int Counters::*, 18> kCounterFields = {
+constexpr std::array<int Counters::*, 24> kCounterFields = {
     &Counters::requests,          &Counters::rate_limited,         &Counters::faults,
     &Counters::contacts_created,  &Counters::contacts_updated,     &Counters::contacts_deleted,
     &Counters::notes_created,     &Counters::tasks_created,        &Counters::appointments_created,
     &Counters::appointments_updated, &Counters::appointments_deleted,
     &Counters::opportunities_created, &Counters::opportunities_updated,
     &Counters::opportunities_deleted, &Counters::messages_sent,    &Counters::messages_inbound,
-    &Counters::workflow_enrolments, &Counters::campaign_enrolments};
+    &Counters::workflow_enrolments, &Counters::campaign_enrolments,
+    &Counters::oauth_codes_issued, &Counters::oauth_code_exchanges, &Counters::oauth_refreshes,
+    &Counters::oauth_refresh_rejected, &Counters::location_tokens_issued,
+    &Counters::expired_token_rejections};
 static_assert(sizeof(Counters) == kCounterFields.size() * sizeof(int),
               "kCounterFields must list every field of Counters");
 
@@ -207,6 +211,25 @@ struct Simulator::Impl {
         register_opportunity_routes(router);
         register_conversation_routes(router);
         register_account_routes(router);
+        if (opts.oauth) {
+            const OAuthApp& app = *opts.oauth;
+            if (app.client_id.empty() || app.client_secret.empty() || app.access_ttl_s <= 0 ||
+                app.location_token_ttl_s <= 0) {
+                throw std::invalid_argument(
+                    "ghl-sim: the OAuth app needs a client id, a client secret and positive "
+                    "token lifetimes");
+            }
+            std::vector<SubAccount> subs;
+            for (const auto& s : stores) {
+                const Location& l = s->location;
+                subs.push_back({l.id, l.name,
+                                l.address + ", " + l.city + ", " + l.state + " " + l.postal_code +
+                                    ", " + l.country,
+                                s->facts.user_ids.front()});
+            }
+            oauth = std::make_unique<OAuthServer>(app, company_id, std::move(subs), reference_now);
+            register_oauth_routes(router);
+        }
     }
 
     static constexpr int kMaxExtraLocations = 99;
@@ -215,6 +238,7 @@ struct Simulator::Impl {
     std::vector<std::unique_ptr<Store>> stores;  // the default sub-account first
     std::vector<std::string> location_ids;       // in the order of `stores`
     const std::string company_id = std::string(kCompanyId);
+    std::unique_ptr<OAuthServer> oauth;  // Options::oauth
     Router router;
     httplib::Server server;
     std::thread thread;
@@ -239,6 +263,7 @@ struct Simulator::Impl {
     Counters gateway_counters;  // requests, rate_limited, faults; the stores count the writes
 
     Store& default_store() const { return *stores.front(); }
+    OAuthServer& oauth_or_throw() const;
 
     /// The sub-account `location_id`, or nullptr when it is not one of ours.
     Store* store_for(const std::string& location_id) const {
@@ -346,6 +371,7 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
 
     int status = 0;
     Json body;
+    std::string redirect;  // set: 302 to it
     std::string token;
     bool authenticated = false;
     LimitState limits;
@@ -374,7 +400,12 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
             return;
         }
         res.status = status;
-        res.set_content(body.dump(), "application/json; charset=utf-8");
+        if (!redirect.empty()) {
+            res.set_header("Location", redirect);
+            res.set_content("Found. Redirecting to " + redirect, "text/plain; charset=utf-8");
+        } else {
+            res.set_content(body.dump(), "application/json; charset=utf-8");
+        }
         if (authenticated) {
             res.set_header("X-RateLimit-Max", std::to_string(limits.max));
             res.set_header("X-RateLimit-Remaining", std::to_string(limits.remaining));
@@ -385,16 +416,84 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         if (status == 429) res.set_header("Retry-After", std::to_string(retry_after));
     };
 
+    // Injected server errors: 500/503 before the work, 502/504 after it.
+    const auto draw_5xx = [&]() {
+        std::lock_guard lock(fault_mu);
+        if (f.error_5xx_ratio > 0 && fault_rng.unit() < f.error_5xx_ratio) {
+            static constexpr std::array<int, 4> kCodes = {500, 502, 503, 504};
+            return kCodes[fault_rng.next() % kCodes.size()];
+        }
+        return 0;
+    };
+    const auto answer_5xx = [&](int code) {
+        count(&Counters::faults);
+        status = code;
+        static const std::map<int, const char*> kText = {{500, "Internal Server Error"},
+                                                         {502, "Bad Gateway"},
+                                                         {503, "Service Unavailable"},
+                                                         {504, "Gateway Timeout"}};
+        body = {{"statusCode", code}, {"message", kText.at(code)}};
+        finish();
+    };
+
     if (reset && !reset_after) {
         status = 0;
         return finish();
     }
 
-    // Authentication: "Authorization: Bearer <one of the accepted tokens>".
+    // OAuth without a bearer token: the consent page (a browser's GET, no Version, no rate
+    // limit) and the token endpoint (client credentials; the spec declares no Version, any is
+    // ignored; no rate limit is documented for it, so none is applied).
+    if (oauth && req.method == "GET" &&
+        (req.path == "/oauth/chooselocation" || req.path == "/v2/oauth/chooselocation")) {
+        OAuthServer::Answer a = oauth->choose_location(req, now_ms());
+        status = reset ? 0 : a.status;
+        body = std::move(a.body);
+        redirect = std::move(a.redirect);
+        return finish();
+    }
+    if (oauth && req.method == "POST" && req.path == "/oauth/token") {
+        const int injected_5xx = draw_5xx();
+        if (injected_5xx == 500 || injected_5xx == 503) return answer_5xx(injected_5xx);
+        OAuthServer::Answer a = oauth->token(req, now_ms());
+        status = a.status;
+        body = std::move(a.body);
+        if (reset) {
+            status = 0;
+            return finish();
+        }
+        // A 502/504 here loses an answer whose tokens were issued (and a rotated refresh token).
+        if (injected_5xx != 0) return answer_5xx(injected_5xx);
+        return finish();
+    }
+
+    // Authentication: "Authorization: Bearer <token>", a static token (the default
+    // sub-account's private integration token) or an OAuth access token.
     const std::string auth = req.get_header_value("Authorization");
     if (auth.size() > 7 && lower_ascii(auth.substr(0, 7)) == "bearer ") token = auth.substr(7);
-    if (std::find(opts.tokens.begin(), opts.tokens.end(), token) == opts.tokens.end() ||
-        token.empty()) {
+    Principal who;
+    bool known = false;
+    if (!token.empty() &&
+        std::find(opts.tokens.begin(), opts.tokens.end(), token) != opts.tokens.end()) {
+        who.kind = Principal::Kind::kPrivate;
+        who.company_id = company_id;
+        who.location_id = location_ids.front();
+        who.budget = "token:" + token;
+        known = true;
+    } else if (!token.empty() && oauth) {
+        switch (oauth->authenticate(token, now_ms(), who)) {
+            case OAuthServer::Check::kValid:
+                known = true;
+                break;
+            case OAuthServer::Check::kExpired:
+                status = 401;
+                body = {{"statusCode", 401}, {"message", "Invalid JWT"}};
+                return finish();
+            case OAuthServer::Check::kUnknown:
+                break;
+        }
+    }
+    if (!known) {
         status = 401;
         body = unauthorized("Invalid token: access token is invalid");
         return finish();
@@ -417,7 +516,8 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
     std::map<std::string, std::string> params;
     const Route* route = router.match(req.method, req.path, params);
 
-    // Rate limits (an injected burst first), per token.
+    // Rate limits (an injected burst first), per budget: a static token's own, or the OAuth
+    // resource's (so a refreshed token shares its predecessor's).
     authenticated = true;
     bool injected_429 = false;
     {
@@ -428,7 +528,7 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         }
     }
     if (injected_429) {
-        limits = peek(token);
+        limits = peek(who.budget);
         limits.remaining = 0;
         retry_after = 1;
         count(&Counters::rate_limited);
@@ -436,7 +536,7 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         body = {{"statusCode", 429}, {"message", "Too Many Requests"}, {"error", "Too Many Requests"}};
         return finish();
     }
-    if (!admit(token, limits, retry_after)) {
+    if (!admit(who.budget, limits, retry_after)) {
         count(&Counters::rate_limited);
         status = 429;
         body = {{"statusCode", 429}, {"message", "Too Many Requests"}, {"error", "Too Many Requests"}};
@@ -460,31 +560,38 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         return finish();
     }
 
-    // Injected server errors: 500/503 before the handler, 502/504 after it.
-    int injected_5xx = 0;
-    {
-        std::lock_guard lock(fault_mu);
-        if (f.error_5xx_ratio > 0 && fault_rng.unit() < f.error_5xx_ratio) {
-            static constexpr std::array<int, 4> kCodes = {500, 502, 503, 504};
-            injected_5xx = kCodes[fault_rng.next() % kCodes.size()];
-        }
+    // The token's kind against the endpoint's security scheme.
+    const bool agency = who.kind == Principal::Kind::kCompany;
+    if ((route->access == Access::kAgency && !agency) ||
+        (route->access == Access::kSubAccount && agency)) {
+        const ApiError e = wrong_auth_class();
+        status = e.status;
+        body = e.body;
+        return finish();
     }
-    const auto answer_5xx = [&]() {
-        count(&Counters::faults);
-        status = injected_5xx;
-        static const std::map<int, const char*> kText = {{500, "Internal Server Error"},
-                                                         {502, "Bad Gateway"},
-                                                         {503, "Service Unavailable"},
-                                                         {504, "Gateway Timeout"}};
-        body = {{"statusCode", injected_5xx}, {"message", kText.at(injected_5xx)}};
-        finish();
-    };
-    if (injected_5xx == 500 || injected_5xx == 503) return answer_5xx();
 
+    const int injected_5xx = draw_5xx();
+    if (injected_5xx == 500 || injected_5xx == 503) return answer_5xx(injected_5xx);
+
+    // The sub-account that serves the request: the token's; for an agency token the one the
+    // request names (path, then query), else the default one (whose checks then refuse any
+    // location the agency does not have).
+    Store* store = &default_store();
+    if (who.kind == Principal::Kind::kLocation) {
+        store = store_for(who.location_id);  // OAuth tokens only name our sub-accounts
+    } else if (agency) {
+        const auto named = params.find("locationId");
+        std::string location;
+        if (named != params.end()) {
+            location = named->second;
+        } else if (req.has_param("locationId")) {
+            location = req.get_param_value("locationId");
+        }
+        if (Store* s = store_for(location)) store = s;
+    }
     {
-        Store* store = &default_store();
         std::lock_guard lock(store->mutex);
-        Call call(req, params, *store, opts, now_ms());
+        Call call(req, params, *store, opts, now_ms(), who, oauth.get());
         try {
             Reply reply = route->handler(call);
             status = reply.status;
@@ -507,7 +614,7 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         status = 0;
         return finish();
     }
-    if (injected_5xx != 0) return answer_5xx();
+    if (injected_5xx != 0) return answer_5xx(injected_5xx);
     finish();
 }
 
@@ -620,11 +727,32 @@ Counters Simulator::counters() const {
         std::lock_guard lock(store->mutex);
         add_counters(total, store->counters);
     }
+    if (impl_->oauth) impl_->oauth->add_counters(total);
     return total;
 }
 
+OAuthServer& Simulator::Impl::oauth_or_throw() const {
+    if (!oauth) throw std::logic_error("ghl-sim: Options::oauth is not set");
+    return *oauth;
+}
+
+std::string Simulator::authorize_url(const std::string& redirect_uri,
+                                     const std::string& state) const {
+    return impl_->oauth_or_throw().authorize_url(base_url(), redirect_uri, state);
+}
+
+std::string Simulator::issue_code(std::string_view user_type, const std::string& location_id,
+                                  const std::string& redirect_uri) {
+    return impl_->oauth_or_throw().issue_code(user_type, location_id, redirect_uri,
+                                              impl_->now_ms());
+}
+
+void Simulator::expire_access_tokens() { impl_->oauth_or_throw().expire_access_tokens(); }
+
 std::string extra_location_id(int n) {
-    if (n < 1 || n > 998) throw std::out_of_range("ghl-sim: extra_location_id(" + std::to_string(n) + ")");
+    if (n < 1 || n > 998) {
+        throw std::out_of_range("ghl-sim: extra_location_id(" + std::to_string(n) + ")");
+    }
     std::string digits = std::to_string(n + 1);
     return "sbxL0c4t1on" + std::string(3 - digits.size(), '0') + digits + "Vt9RkP";
 }
