@@ -16,7 +16,8 @@ ghlsim::Options with_extra(int extra, std::uint64_t seed = 7) {
 
 TEST(Locations, DefaultSimulatorHasOneSubAccountOfTheAgency) {
     const ghlsim::Simulator sim(options());
-    EXPECT_EQ(sim.location_ids(), std::vector<std::string>{std::string(ghlsim::kDefaultLocationId)});
+    EXPECT_EQ(sim.location_ids(),
+              std::vector<std::string>{std::string(ghlsim::kDefaultLocationId)});
     EXPECT_EQ(sim.company_id(), ghlsim::kCompanyId);
     EXPECT_EQ(&sim.seed_facts(sim.location_id()), &sim.seed_facts());
     EXPECT_THROW((void)sim.seed_facts(ghlsim::extra_location_id(1)), std::out_of_range);
@@ -59,7 +60,8 @@ TEST(Locations, EachSubAccountHasItsOwnDeterministicData) {
     // Different sub-accounts, different data.
     EXPECT_NE(a.seed_facts(ids[0]).user_ids, a.seed_facts(ids[1]).user_ids);
     EXPECT_NE(a.seed_facts(ids[1]).user_ids, a.seed_facts(ids[2]).user_ids);
-    EXPECT_NE(a.seed_facts(ids[1]).phone_only_contact_ids, a.seed_facts(ids[2]).phone_only_contact_ids);
+    EXPECT_NE(a.seed_facts(ids[1]).phone_only_contact_ids,
+              a.seed_facts(ids[2]).phone_only_contact_ids);
     // The further sub-accounts of seed 7 are not the default sub-accounts of seeds 8 and 9.
     for (std::uint64_t seed : {8u, 9u}) {
         const ghlsim::Simulator other(options(seed));
