@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -90,6 +91,50 @@ TEST(Cli, ServesPrintsUrlAndStopsOnSignals) {
     }
 }
 
+TEST(Cli, OAuthAppAndSeveralSubAccounts) {
+    // The secret comes from the environment, as it would outside tests (no secret in argv).
+    ASSERT_EQ(::setenv("GHL_SIM_CLIENT_SECRET", "cli-env-secret", 1), 0);
+    Child child = spawn({"--port", "0", "--locations", "3", "--oauth", "--client-id",
+                         "cliapp42-web", "--redirect-uri", "http://127.0.0.1:9/cb",
+                         "--access-ttl", "120"});
+    ::unsetenv("GHL_SIM_CLIENT_SECRET");
+    const std::string line = read_until(child.out, "\n");
+    ASSERT_EQ(line.rfind("http://127.0.0.1:", 0), 0u) << line;
+    const int port = std::stoi(line.substr(std::strlen("http://127.0.0.1:")));
+    {
+        httplib::Client client("127.0.0.1", port);
+        auto consent = client.Get(
+            "/oauth/chooselocation?response_type=code&client_id=cliapp42-web&sim_user_type="
+            "Company&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb");
+        ASSERT_TRUE(consent);
+        ASSERT_EQ(consent->status, 302);
+        const std::string location = consent->get_header_value("Location");
+        const std::string prefix = "http://127.0.0.1:9/cb?code=";
+        ASSERT_EQ(location.rfind(prefix, 0), 0u) << location;
+        const httplib::Params form = {{"client_id", "cliapp42-web"},
+                                      {"client_secret", "cli-env-secret"},
+                                      {"grant_type", "authorization_code"},
+                                      {"code", location.substr(prefix.size())}};
+        auto token = client.Post("/oauth/token", form);
+        ASSERT_TRUE(token);
+        ASSERT_EQ(token->status, 200) << token->body;
+        const Json t = Json::parse(token->body);
+        EXPECT_EQ(t["expires_in"], 120);
+        EXPECT_EQ(t["approvedLocations"].size(), 3u);
+        const httplib::Headers headers = {
+            {"Authorization", "Bearer " + t["access_token"].get<std::string>()}, {"Version", kV1}};
+        auto installed = client.Get("/oauth/installedLocations?companyId=" +
+                                        std::string(ghlsim::kCompanyId) + "&appId=cliapp42",
+                                    headers);
+        ASSERT_TRUE(installed);
+        ASSERT_EQ(installed->status, 200) << installed->body;
+        EXPECT_EQ(Json::parse(installed->body)["count"], 3);
+    }
+    ::kill(child.pid, SIGTERM);
+    EXPECT_EQ(wait_exit(child.pid), 0);
+    ::close(child.out);
+}
+
 TEST(Cli, PrintSeedAndBadFlags) {
     Child child = spawn({"--print-seed", "--seed", "5"});
     const std::string text = read_until(child.out, "");
@@ -102,11 +147,26 @@ TEST(Cli, PrintSeedAndBadFlags) {
     ghlsim::Options o = options(5);
     o.now = nullptr;
     EXPECT_EQ(facts["phoneOnlyContactIds"], Json(ghlsim::Simulator(o).seed_facts().phone_only_contact_ids));
+    // Refused by ghl-sim itself: exit 2.
     for (const std::vector<std::string>& bad :
-         {std::vector<std::string>{"--rate", "lots"}, std::vector<std::string>{"--faults", "5xx=3"}}) {
+         {std::vector<std::string>{"--rate", "lots"}, std::vector<std::string>{"--faults", "5xx=3"},
+          std::vector<std::string>{"--oauth", "--client-id", ""},
+          std::vector<std::string>{"--location-id", ghlsim::extra_location_id(1), "--locations",
+                                   "2"}}) {
         Child c = spawn(bad);
         read_until(c.out, "");
         EXPECT_EQ(wait_exit(c.pid), 2) << bad[0];
+        ::close(c.out);
+    }
+    // Refused by the command-line parser (CLI11's own exit codes), before anything is served.
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"--locations", "0"},
+          std::vector<std::string>{"--locations", "101"},
+          std::vector<std::string>{"--client-id", "x-y"},  // needs --oauth
+          std::vector<std::string>{"--oauth", "--access-ttl", "0"}}) {
+        Child c = spawn(bad);
+        EXPECT_EQ(read_until(c.out, ""), "") << bad[0];
+        EXPECT_GT(wait_exit(c.pid), 2) << bad[0];
         ::close(c.out);
     }
 }

@@ -22,6 +22,12 @@ ApiError ApiError::foreign_location() {
                       {"message", "The token does not have access to this location."}}};
 }
 
+ApiError wrong_auth_class() {
+    return {401, Json{{"statusCode", 401},
+                      {"message", "This authClass type is not allowed to access this scope. Please "
+                                  "reach out to the Platform team to get it added."}}};
+}
+
 void not_found(const std::string& what) { throw ApiError::bad_request(what + " not found"); }
 
 std::string Call::query(const std::string& name, const std::string& fallback) const {
@@ -242,10 +248,17 @@ bool is_param(const std::string& segment) {
 
 }  // namespace
 
-void Router::add(const std::string& method, const std::string& pattern, const std::string& version,
-                 Handler handler, int validation_status) {
-    routes_.push_back(
-        {method, pattern, split_path(pattern), version, std::move(handler), validation_status});
+Route& Router::add(const std::string& method, const std::string& pattern,
+                   const std::string& version, Handler handler, int validation_status) {
+    Route route;
+    route.method = method;
+    route.pattern = pattern;
+    route.segments = split_path(pattern);
+    route.version = version;
+    route.handler = std::move(handler);
+    route.validation_status = validation_status;
+    routes_.push_back(std::move(route));
+    return routes_.back();
 }
 
 const Route* Router::match(const std::string& method, const std::string& path,

@@ -36,6 +36,31 @@ struct ApiError : std::exception {
     static ApiError foreign_location();
 };
 
+/// Who a request's bearer token speaks for.
+struct Principal {
+    enum class Kind {
+        kPrivate,   ///< a static token (Options::tokens): the default sub-account's private token
+        kLocation,  ///< an OAuth sub-account token (user type Location or /oauth/locationToken)
+        kCompany,   ///< an OAuth agency token (user type Company)
+    };
+    Kind kind = Kind::kPrivate;
+    std::string company_id;
+    std::string location_id;  ///< the sub-account; empty for kCompany
+    std::string user_id;      ///< OAuth: the user who installed the app
+    /// The rate-limit budget the request is charged to: the token itself for static tokens, the
+    /// resource (location or company) for OAuth tokens, as GHL counts per app and resource.
+    std::string budget;
+};
+
+/// Which tokens an endpoint accepts (the spec's security schemes).
+enum class Access {
+    kSubAccount,  ///< bearer / Location-Access: sub-account tokens and static tokens
+    kAgency,      ///< Agency-Access-Only: agency tokens
+    kEither,      ///< Location-Access and Agency-Access
+};
+
+class OAuthServer;
+
 /// A successful answer.
 struct Reply {
     int status = 200;
@@ -46,13 +71,19 @@ struct Reply {
 class Call {
 public:
     Call(const httplib::Request& request, std::map<std::string, std::string> path_params,
-         Store& data, const Options& options, Ms now_ms)
-        : req(request), store(data), opts(options), now(now_ms), params_(std::move(path_params)) {}
+         Store& data, const Options& options, Ms now_ms, const Principal& principal,
+         OAuthServer* oauth_server)
+        : req(request), store(data), opts(options), now(now_ms), who(principal),
+          oauth(oauth_server), params_(std::move(path_params)) {}
 
     const httplib::Request& req;
+    /// The sub-account the request is served by: the token's, or for an agency token the one
+    /// the request names (the default one when it names none of the agency's).
     Store& store;
     const Options& opts;
     Ms now;
+    const Principal& who;
+    OAuthServer* oauth;  ///< nullptr unless Options::oauth is set
 
     /// A path parameter ({contactId} ...).
     const std::string& param(const std::string& name) const { return params_.at(name); }
@@ -110,16 +141,23 @@ struct Route {
     std::vector<std::string> segments;
     std::string version;  ///< the Version the spec declares
     Handler handler;
+    /// Any other token kind is answered 401 "This authClass type is not allowed ...".
+    Access access = Access::kSubAccount;
     /// The status of an input-validation failure: 422 where the spec declares UnprocessableDTO,
     /// 400 (same array body) where it declares only BadRequestDTO, as calendars and
     /// conversations do.
     int validation_status = 422;
 };
 
+/// The 401 GHL answers a token of the wrong kind (an agency token on a sub-account endpoint, a
+/// sub-account token on an agency-only one).
+ApiError wrong_auth_class();
+
 class Router {
 public:
-    void add(const std::string& method, const std::string& pattern, const std::string& version,
-             Handler handler, int validation_status = 422);
+    /// Adds a route (Access::kSubAccount; set another on the returned route).
+    Route& add(const std::string& method, const std::string& pattern, const std::string& version,
+               Handler handler, int validation_status = 422);
     /// The most specific route for the path (static segments beat {parameters} from the left),
     /// filling `params`; nullptr when none matches.
     const Route* match(const std::string& method, const std::string& path,
@@ -135,6 +173,7 @@ void register_calendar_routes(Router& router);
 void register_opportunity_routes(Router& router);
 void register_conversation_routes(Router& router);
 void register_account_routes(Router& router);  // workflows, campaigns, locations, users, payments
+void register_oauth_routes(Router& router);    // /oauth/locationToken, /oauth/installedLocations
 
 /// "Contact not found" etc. as GHL's 400.
 [[noreturn]] void not_found(const std::string& what);

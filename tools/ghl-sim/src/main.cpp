@@ -1,6 +1,7 @@
 // ghl-sim: the GHL API simulator as a standalone server.
 //
 //   ghl-sim --port 8910 --seed 42 --token sandbox-token --rate 100/10s --faults 5xx=0.05
+//   ghl-sim --port 8910 --locations 3 --oauth --client-id myapp-x --redirect-uri http://...
 //
 // Prints the base URL on stdout (one line, for scripts) and logs to stderr; stops cleanly on
 // SIGINT or SIGTERM.
@@ -13,7 +14,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <pthread.h>
 
 namespace {
@@ -53,15 +56,21 @@ int main(int argc, char** argv) {
     bool log_requests = false;
     bool lenient_version = false;
     bool print_seed = false;
+    bool oauth = false;
+    ghlsim::OAuthApp oauth_app;
+    int locations = 1;
     app.add_option("--port", opts.port, "TCP port (0: any free port)")->capture_default_str();
     app.add_option("--host", opts.host, "address to listen on")->capture_default_str();
     app.add_option("--seed", opts.seed, "seed of the deterministic sub-account data")
         ->capture_default_str();
     app.add_option("--token", tokens,
                    "accepted Bearer token (repeatable; default: sandbox-token)");
-    app.add_option("--rate", rate, "burst limit per token, N/INTERVAL (100/10s, 5/500ms, 60/1m)")
+    app.add_option("--rate", rate,
+                   "burst limit per token (OAuth: per resource), N/INTERVAL (100/10s, 5/500ms, "
+                   "60/1m)")
         ->capture_default_str();
-    app.add_option("--daily", opts.daily_limit, "requests per token per UTC day")
+    app.add_option("--daily", opts.daily_limit,
+                   "requests per token (OAuth: per resource) per UTC day")
         ->capture_default_str();
     app.add_option("--faults", faults,
                    "injected faults: 5xx=RATIO,reset=RATIO,latency=MS,burst429=N");
@@ -73,6 +82,35 @@ int main(int argc, char** argv) {
                  "only the Version each endpoint's spec declares)");
     app.add_flag("--nested-messages", opts.nested_messages,
                  "answer GET /conversations/{id}/messages in the older nested shape");
+    app.add_option("--locations", locations,
+                   "sub-accounts of the agency (the default one plus N-1 more, each with its own "
+                   "data)")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    auto* oauth_flag = app.add_flag(
+        "--oauth", oauth,
+        "serve GHL's OAuth side (/oauth/chooselocation, /oauth/token, /oauth/locationToken, "
+        "/oauth/installedLocations) and accept the access tokens it issues");
+    app.add_option("--client-id", oauth_app.client_id, "OAuth client id (<appId>-<suffix>)")
+        ->capture_default_str()
+        ->needs(oauth_flag);
+    auto* secret_option =
+        app.add_option("--client-secret", oauth_app.client_secret,
+                       "OAuth client secret (default: $GHL_SIM_CLIENT_SECRET, else "
+                       "sandbox-client-secret)")
+            ->needs(oauth_flag);
+    app.add_option("--redirect-uri", oauth_app.redirect_uris,
+                   "registered OAuth redirect URI (repeatable; default: any loopback URI)")
+        ->needs(oauth_flag);
+    app.add_option("--access-ttl", oauth_app.access_ttl_s, "OAuth access token lifetime, seconds")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str()
+        ->needs(oauth_flag);
+    app.add_option("--location-token-ttl", oauth_app.location_token_ttl_s,
+                   "lifetime of /oauth/locationToken tokens, seconds")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str()
+        ->needs(oauth_flag);
     app.add_flag("--print-seed", print_seed,
                  "print the seed facts (ids the seed makes stale, waiting, ...) as JSON and exit");
     CLI11_PARSE(app, argc, argv);
@@ -92,6 +130,18 @@ int main(int argc, char** argv) {
         return 2;
     }
     opts.strict_version = !lenient_version;
+    opts.extra_locations = locations - 1;
+    if (oauth) {
+        const char* secret = std::getenv("GHL_SIM_CLIENT_SECRET");
+        if (secret_option->count() == 0 && secret != nullptr && *secret != '\0') {
+            oauth_app.client_secret = secret;
+        }
+        if (oauth_app.client_id.empty() || oauth_app.client_secret.empty()) {
+            std::cerr << "ghl-sim: the OAuth client id and secret must not be empty\n";
+            return 2;
+        }
+        opts.oauth = oauth_app;
+    }
     if (log_requests) {
         opts.on_request = [](const ghlsim::RequestRecord& r) {
             spdlog::info("{} {}{}{} -> {}", r.method, r.path, r.query.empty() ? "" : "?", r.query,
@@ -108,7 +158,14 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    ghlsim::Simulator sim(opts);
+    std::unique_ptr<ghlsim::Simulator> owned;
+    try {
+        owned = std::make_unique<ghlsim::Simulator>(opts);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << e.what() << "\n";
+        return 2;
+    }
+    ghlsim::Simulator& sim = *owned;
     if (print_seed) {
         std::cout << facts_json(sim.seed_facts()).dump(2) << std::endl;
         return 0;
@@ -127,6 +184,21 @@ int main(int argc, char** argv) {
     const ghlsim::SeedFacts& f = sim.seed_facts();
     spdlog::info("seed {}: {} contacts, {} opportunities, {} conversations, {} appointments",
                  opts.seed, f.contacts, f.opportunities, f.conversations, f.appointments);
+    if (sim.location_ids().size() > 1) {
+        std::string ids;
+        for (const std::string& id : sim.location_ids()) ids += (ids.empty() ? "" : ", ") + id;
+        spdlog::info("company {}: {} sub-accounts: {}", sim.company_id(), sim.location_ids().size(),
+                     ids);
+    }
+    if (opts.oauth) {
+        const std::string redirect = opts.oauth->redirect_uris.empty()
+                                         ? std::string("http://localhost/callback")
+                                         : opts.oauth->redirect_uris.front();
+        spdlog::info("OAuth client id {} (app {}), token endpoint {}/oauth/token",
+                     opts.oauth->client_id, opts.oauth->app_id(), sim.base_url());
+        spdlog::info("authorize: {}{}", sim.authorize_url(redirect),
+                     opts.oauth->redirect_uris.empty() ? " (any loopback redirect_uri works)" : "");
+    }
 
     int received = 0;
     sigwait(&signals, &received);

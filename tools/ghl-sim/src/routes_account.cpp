@@ -227,7 +227,9 @@ Reply transaction(Call& call) {
 void register_account_routes(Router& router) {
     router.add("GET", "/workflows", V, workflows);
     router.add("GET", "/campaigns", V, campaigns);
-    router.add("GET", "/locations/{locationId}", V, location);
+    // The spec allows agency tokens here (Agency-Access); an agency token reads any of its
+    // sub-accounts. The users endpoints allow them too, but are simulated for sub-accounts only.
+    router.add("GET", "/locations/{locationId}", V, location).access = Access::kEither;
     router.add("GET", "/locations/{locationId}/customFields", V, custom_fields);
     router.add("GET", "/locations/{locationId}/customFields/{id}", V, custom_field);
     router.add("GET", "/locations/{locationId}/tags", V, tags);

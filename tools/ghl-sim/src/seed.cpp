@@ -123,22 +123,61 @@ void shuffle(std::vector<T>& items, Rng& rng) {
     }
 }
 
+/// Who a sub-account is. Business 0 is the default sub-account; the others are the agency's
+/// further sub-accounts (Options::extra_locations).
+struct Business {
+    const char* name;
+    const char* team;    ///< how its calendars call the staff ("with the Summit team")
+    const char* domain;  ///< of its website, office and staff email addresses
+    const char* phone;   ///< the office line; staff lines share its first 10 characters
+    const char* address;
+    const char* city;
+    const char* state;
+    const char* postal_code;
+    const char* timezone;
+};
+
+const std::vector<Business>& businesses() {
+    static const std::vector<Business> kBusinesses = {
+        {"Summit Home Services", "Summit", "summithome.example", "+12125550100", "100 Main St",
+         "New York", "NY", "10001", "America/New_York"},
+        {"Lakeside Comfort HVAC", "Lakeside", "lakesidehvac.example", "+13125550100",
+         "200 Lake Shore Dr", "Chicago", "IL", "60601", "America/Chicago"},
+        {"Front Range Roofing", "Front Range", "frontrangeroofing.example", "+13035550100",
+         "300 Larimer St", "Denver", "CO", "80202", "America/Denver"},
+        {"Bayside Solar & Electric", "Bayside", "baysidesolar.example", "+14155550100",
+         "400 Market St", "San Francisco", "CA", "94103", "America/Los_Angeles"},
+        {"Peachtree Plumbing", "Peachtree", "peachtreeplumbing.example", "+14045550100",
+         "500 Peachtree St", "Atlanta", "GA", "30303", "America/New_York"},
+        {"Hill Country Landscaping", "Hill Country", "hillcountrylandscaping.example",
+         "+15125550100", "600 Congress Ave", "Austin", "TX", "78701", "America/Chicago"},
+    };
+    return kBusinesses;
+}
+
 }  // namespace
 
-void Store::seed(std::uint64_t seed_value, Ms now) {
+void Store::seed(std::uint64_t seed_value, Ms now, std::size_t business_index) {
     Rng rng = section(seed_value, 0);
 
-    // The sub-account.
+    // The sub-account. Past the table, the businesses repeat with a branch number in the name
+    // (and the domain), so that every sub-account's name stays unique.
+    const Business& business = businesses()[business_index % businesses().size()];
+    const std::size_t branch = business_index / businesses().size();
+    const std::string domain =
+        branch == 0 ? std::string(business.domain)
+                    : "branch" + std::to_string(branch + 1) + "." + business.domain;
     location.company_id = std::string(kCompanyId);
-    location.name = "Summit Home Services (Sandbox)";
-    location.email = "office@summithome.example";
-    location.phone = "+12125550100";
-    location.address = "100 Main St";
-    location.city = "New York";
-    location.state = "NY";
-    location.postal_code = "10001";
-    location.website = "https://summithome.example";
-    location.timezone = "America/New_York";
+    location.name = std::string(business.name) +
+                    (branch == 0 ? "" : " #" + std::to_string(branch + 1)) + " (Sandbox)";
+    location.email = "office@" + domain;
+    location.phone = business.phone;
+    location.address = business.address;
+    location.city = business.city;
+    location.state = business.state;
+    location.postal_code = business.postal_code;
+    location.website = "https://" + domain;
+    location.timezone = business.timezone;
 
     facts.location_id = location.id;
     facts.company_id = location.company_id;
@@ -158,8 +197,8 @@ void Store::seed(std::uint64_t seed_value, Ms now) {
         u.first_name = user_rows[i][0];
         u.last_name = user_rows[i][1];
         u.role = user_rows[i][2];
-        u.email = lower(u.first_name + "." + u.last_name) + "@summithome.example";
-        u.phone = "+1212555011" + std::to_string(i);
+        u.email = lower(u.first_name + "." + u.last_name) + "@" + domain;
+        u.phone = location.phone.substr(0, 10) + "1" + std::to_string(i);
         user_ids.push_back(u.id);
         users.emplace(u.id, u);
     }
@@ -374,7 +413,7 @@ void Store::seed(std::uint64_t seed_value, Ms now) {
         Calendar c;
         c.id = rng.id20();
         c.name = name;
-        c.description = std::string(name) + " with the Summit team";
+        c.description = std::string(name) + " with the " + business.team + " team";
         c.slug = lower(name);
         std::replace(c.slug.begin(), c.slug.end(), ' ', '-');
         c.timezone = zone;
@@ -422,7 +461,7 @@ void Store::seed(std::uint64_t seed_value, Ms now) {
             } else {
                 a.status = roll < 85 ? "confirmed" : "cancelled";
             }
-            a.address = "https://meet.summithome.example/" + lower(a.id.substr(0, 8));
+            a.address = "https://meet." + domain + "/" + lower(a.id.substr(0, 8));
             a.notes = rng.chance(0.3) ? "Customer asked about financing." : "";
             a.date_added = std::min(a.start, now) - rng.range(1, 10) * kDay;
             a.date_updated = a.date_added;

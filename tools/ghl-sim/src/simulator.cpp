@@ -3,6 +3,7 @@
 #include "ghlsim/simulator.hpp"
 
 #include "api.hpp"
+#include "oauth.hpp"
 
 #include <httplib.h>
 
@@ -140,6 +141,33 @@ Json unauthorized(const std::string& message) {
     return {{"statusCode", 401}, {"message", message}, {"error", "Unauthorized"}};
 }
 
+/// Every field of Counters, to add them up over the sub-accounts (the static_assert below keeps
+/// the list complete).
+constexpr std::array<int Counters::*, 24> kCounterFields = {
+    &Counters::requests,          &Counters::rate_limited,         &Counters::faults,
+    &Counters::contacts_created,  &Counters::contacts_updated,     &Counters::contacts_deleted,
+    &Counters::notes_created,     &Counters::tasks_created,        &Counters::appointments_created,
+    &Counters::appointments_updated, &Counters::appointments_deleted,
+    &Counters::opportunities_created, &Counters::opportunities_updated,
+    &Counters::opportunities_deleted, &Counters::messages_sent,    &Counters::messages_inbound,
+    &Counters::workflow_enrolments, &Counters::campaign_enrolments,
+    &Counters::oauth_codes_issued, &Counters::oauth_code_exchanges, &Counters::oauth_refreshes,
+    &Counters::oauth_refresh_rejected, &Counters::location_tokens_issued,
+    &Counters::expired_token_rejections};
+static_assert(sizeof(Counters) == kCounterFields.size() * sizeof(int),
+              "kCounterFields must list every field of Counters");
+
+void add_counters(Counters& into, const Counters& from) {
+    for (int Counters::*field : kCounterFields) into.*field += from.*field;
+}
+
+/// The seed of the n-th further sub-account: a mix of the simulator's seed and n, so that the
+/// sub-accounts of one simulator differ and those of simulators with neighbouring seeds too.
+std::uint64_t extra_seed(std::uint64_t seed, int n) {
+    Rng mixer(seed ^ (0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(n)));
+    return mixer.next();
+}
+
 /// Per-token usage: a sliding window of admitted requests and a per-UTC-day count.
 struct Usage {
     std::deque<std::int64_t> window;  // steady-clock ms of the admitted requests
@@ -162,16 +190,55 @@ struct Simulator::Impl {
                                trace_rng(opts.seed ^ 0x7AC3ULL) {
         faults = opts.faults;
         burst_left = faults.burst_429;
-        store = std::make_unique<Store>(opts.seed, now_ms(), opts.location_id);
+        if (opts.extra_locations < 0 || opts.extra_locations > kMaxExtraLocations) {
+            throw std::invalid_argument("ghl-sim: extra_locations must be between 0 and " +
+                                        std::to_string(kMaxExtraLocations));
+        }
+        const Ms reference_now = now_ms();
+        stores.push_back(std::make_unique<Store>(opts.seed, reference_now, opts.location_id));
+        for (int n = 1; n <= opts.extra_locations; ++n) {
+            std::string id = extra_location_id(n);
+            if (id == opts.location_id) {
+                throw std::invalid_argument("ghl-sim: location_id " + id +
+                                            " is the id of a further sub-account");
+            }
+            stores.push_back(std::make_unique<Store>(extra_seed(opts.seed, n), reference_now,
+                                                     std::move(id), static_cast<std::size_t>(n)));
+        }
+        for (const auto& s : stores) location_ids.push_back(s->location.id);
         register_contact_routes(router);
         register_calendar_routes(router);
         register_opportunity_routes(router);
         register_conversation_routes(router);
         register_account_routes(router);
+        if (opts.oauth) {
+            const OAuthApp& app = *opts.oauth;
+            if (app.client_id.empty() || app.client_secret.empty() || app.access_ttl_s <= 0 ||
+                app.location_token_ttl_s <= 0) {
+                throw std::invalid_argument(
+                    "ghl-sim: the OAuth app needs a client id, a client secret and positive "
+                    "token lifetimes");
+            }
+            std::vector<SubAccount> subs;
+            for (const auto& s : stores) {
+                const Location& l = s->location;
+                subs.push_back({l.id, l.name,
+                                l.address + ", " + l.city + ", " + l.state + " " + l.postal_code +
+                                    ", " + l.country,
+                                s->facts.user_ids.front()});
+            }
+            oauth = std::make_unique<OAuthServer>(app, company_id, std::move(subs), reference_now);
+            register_oauth_routes(router);
+        }
     }
 
+    static constexpr int kMaxExtraLocations = 99;
+
     Options opts;
-    std::unique_ptr<Store> store;
+    std::vector<std::unique_ptr<Store>> stores;  // the default sub-account first
+    std::vector<std::string> location_ids;       // in the order of `stores`
+    const std::string company_id = std::string(kCompanyId);
+    std::unique_ptr<OAuthServer> oauth;  // Options::oauth
     Router router;
     httplib::Server server;
     std::thread thread;
@@ -191,6 +258,20 @@ struct Simulator::Impl {
     std::mutex log_mu;
     std::deque<RequestRecord> log;
     Rng trace_rng;
+
+    std::mutex counter_mu;
+    Counters gateway_counters;  // requests, rate_limited, faults; the stores count the writes
+
+    Store& default_store() const { return *stores.front(); }
+    OAuthServer& oauth_or_throw() const;
+
+    /// The sub-account `location_id`, or nullptr when it is not one of ours.
+    Store* store_for(const std::string& location_id) const {
+        for (const auto& s : stores) {
+            if (s->location.id == location_id) return s.get();
+        }
+        return nullptr;
+    }
 
     Ms now_ms() const { return opts.now ? std::chrono::duration_cast<std::chrono::milliseconds>(
                                                 opts.now().time_since_epoch())
@@ -257,8 +338,8 @@ struct Simulator::Impl {
     }
 
     void count(int Counters::*field) {
-        std::lock_guard lock(store->mutex);
-        ++(store->counters.*field);
+        std::lock_guard lock(counter_mu);
+        ++(gateway_counters.*field);
     }
 
     void dispatch(const httplib::Request& req, httplib::Response& res);
@@ -290,6 +371,7 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
 
     int status = 0;
     Json body;
+    std::string redirect;  // set: 302 to it
     std::string token;
     bool authenticated = false;
     LimitState limits;
@@ -318,7 +400,12 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
             return;
         }
         res.status = status;
-        res.set_content(body.dump(), "application/json; charset=utf-8");
+        if (!redirect.empty()) {
+            res.set_header("Location", redirect);
+            res.set_content("Found. Redirecting to " + redirect, "text/plain; charset=utf-8");
+        } else {
+            res.set_content(body.dump(), "application/json; charset=utf-8");
+        }
         if (authenticated) {
             res.set_header("X-RateLimit-Max", std::to_string(limits.max));
             res.set_header("X-RateLimit-Remaining", std::to_string(limits.remaining));
@@ -329,16 +416,84 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         if (status == 429) res.set_header("Retry-After", std::to_string(retry_after));
     };
 
+    // Injected server errors: 500/503 before the work, 502/504 after it.
+    const auto draw_5xx = [&]() {
+        std::lock_guard lock(fault_mu);
+        if (f.error_5xx_ratio > 0 && fault_rng.unit() < f.error_5xx_ratio) {
+            static constexpr std::array<int, 4> kCodes = {500, 502, 503, 504};
+            return kCodes[fault_rng.next() % kCodes.size()];
+        }
+        return 0;
+    };
+    const auto answer_5xx = [&](int code) {
+        count(&Counters::faults);
+        status = code;
+        static const std::map<int, const char*> kText = {{500, "Internal Server Error"},
+                                                         {502, "Bad Gateway"},
+                                                         {503, "Service Unavailable"},
+                                                         {504, "Gateway Timeout"}};
+        body = {{"statusCode", code}, {"message", kText.at(code)}};
+        finish();
+    };
+
     if (reset && !reset_after) {
         status = 0;
         return finish();
     }
 
-    // Authentication: "Authorization: Bearer <one of the accepted tokens>".
+    // OAuth without a bearer token: the consent page (a browser's GET, no Version, no rate
+    // limit) and the token endpoint (client credentials; the spec declares no Version, any is
+    // ignored; no rate limit is documented for it, so none is applied).
+    if (oauth && req.method == "GET" &&
+        (req.path == "/oauth/chooselocation" || req.path == "/v2/oauth/chooselocation")) {
+        OAuthServer::Answer a = oauth->choose_location(req, now_ms());
+        status = reset ? 0 : a.status;
+        body = std::move(a.body);
+        redirect = std::move(a.redirect);
+        return finish();
+    }
+    if (oauth && req.method == "POST" && req.path == "/oauth/token") {
+        const int injected_5xx = draw_5xx();
+        if (injected_5xx == 500 || injected_5xx == 503) return answer_5xx(injected_5xx);
+        OAuthServer::Answer a = oauth->token(req, now_ms());
+        status = a.status;
+        body = std::move(a.body);
+        if (reset) {
+            status = 0;
+            return finish();
+        }
+        // A 502/504 here loses an answer whose tokens were issued (and a rotated refresh token).
+        if (injected_5xx != 0) return answer_5xx(injected_5xx);
+        return finish();
+    }
+
+    // Authentication: "Authorization: Bearer <token>", a static token (the default
+    // sub-account's private integration token) or an OAuth access token.
     const std::string auth = req.get_header_value("Authorization");
     if (auth.size() > 7 && lower_ascii(auth.substr(0, 7)) == "bearer ") token = auth.substr(7);
-    if (std::find(opts.tokens.begin(), opts.tokens.end(), token) == opts.tokens.end() ||
-        token.empty()) {
+    Principal who;
+    bool known = false;
+    if (!token.empty() &&
+        std::find(opts.tokens.begin(), opts.tokens.end(), token) != opts.tokens.end()) {
+        who.kind = Principal::Kind::kPrivate;
+        who.company_id = company_id;
+        who.location_id = location_ids.front();
+        who.budget = "token:" + token;
+        known = true;
+    } else if (!token.empty() && oauth) {
+        switch (oauth->authenticate(token, now_ms(), who)) {
+            case OAuthServer::Check::kValid:
+                known = true;
+                break;
+            case OAuthServer::Check::kExpired:
+                status = 401;
+                body = {{"statusCode", 401}, {"message", "Invalid JWT"}};
+                return finish();
+            case OAuthServer::Check::kUnknown:
+                break;
+        }
+    }
+    if (!known) {
         status = 401;
         body = unauthorized("Invalid token: access token is invalid");
         return finish();
@@ -361,7 +516,8 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
     std::map<std::string, std::string> params;
     const Route* route = router.match(req.method, req.path, params);
 
-    // Rate limits (an injected burst first), per token.
+    // Rate limits (an injected burst first), per budget: a static token's own, or the OAuth
+    // resource's (so a refreshed token shares its predecessor's).
     authenticated = true;
     bool injected_429 = false;
     {
@@ -372,7 +528,7 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         }
     }
     if (injected_429) {
-        limits = peek(token);
+        limits = peek(who.budget);
         limits.remaining = 0;
         retry_after = 1;
         count(&Counters::rate_limited);
@@ -380,7 +536,7 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         body = {{"statusCode", 429}, {"message", "Too Many Requests"}, {"error", "Too Many Requests"}};
         return finish();
     }
-    if (!admit(token, limits, retry_after)) {
+    if (!admit(who.budget, limits, retry_after)) {
         count(&Counters::rate_limited);
         status = 429;
         body = {{"statusCode", 429}, {"message", "Too Many Requests"}, {"error", "Too Many Requests"}};
@@ -404,30 +560,38 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         return finish();
     }
 
-    // Injected server errors: 500/503 before the handler, 502/504 after it.
-    int injected_5xx = 0;
-    {
-        std::lock_guard lock(fault_mu);
-        if (f.error_5xx_ratio > 0 && fault_rng.unit() < f.error_5xx_ratio) {
-            static constexpr std::array<int, 4> kCodes = {500, 502, 503, 504};
-            injected_5xx = kCodes[fault_rng.next() % kCodes.size()];
-        }
+    // The token's kind against the endpoint's security scheme.
+    const bool agency = who.kind == Principal::Kind::kCompany;
+    if ((route->access == Access::kAgency && !agency) ||
+        (route->access == Access::kSubAccount && agency)) {
+        const ApiError e = wrong_auth_class();
+        status = e.status;
+        body = e.body;
+        return finish();
     }
-    const auto answer_5xx = [&]() {
-        count(&Counters::faults);
-        status = injected_5xx;
-        static const std::map<int, const char*> kText = {{500, "Internal Server Error"},
-                                                         {502, "Bad Gateway"},
-                                                         {503, "Service Unavailable"},
-                                                         {504, "Gateway Timeout"}};
-        body = {{"statusCode", injected_5xx}, {"message", kText.at(injected_5xx)}};
-        finish();
-    };
-    if (injected_5xx == 500 || injected_5xx == 503) return answer_5xx();
 
+    const int injected_5xx = draw_5xx();
+    if (injected_5xx == 500 || injected_5xx == 503) return answer_5xx(injected_5xx);
+
+    // The sub-account that serves the request: the token's; for an agency token the one the
+    // request names (path, then query), else the default one (whose checks then refuse any
+    // location the agency does not have).
+    Store* store = &default_store();
+    if (who.kind == Principal::Kind::kLocation) {
+        store = store_for(who.location_id);  // OAuth tokens only name our sub-accounts
+    } else if (agency) {
+        const auto named = params.find("locationId");
+        std::string location;
+        if (named != params.end()) {
+            location = named->second;
+        } else if (req.has_param("locationId")) {
+            location = req.get_param_value("locationId");
+        }
+        if (Store* s = store_for(location)) store = s;
+    }
     {
         std::lock_guard lock(store->mutex);
-        Call call(req, params, *store, opts, now_ms());
+        Call call(req, params, *store, opts, now_ms(), who, oauth.get());
         try {
             Reply reply = route->handler(call);
             status = reply.status;
@@ -450,7 +614,7 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         status = 0;
         return finish();
     }
-    if (injected_5xx != 0) return answer_5xx();
+    if (injected_5xx != 0) return answer_5xx(injected_5xx);
     finish();
 }
 
@@ -535,15 +699,62 @@ std::string Simulator::base_url() const {
     return "http://" + impl_->opts.host + ":" + std::to_string(impl_->port);
 }
 
-const std::string& Simulator::location_id() const { return impl_->store->location.id; }
+const std::string& Simulator::location_id() const { return impl_->location_ids.front(); }
+
+const std::vector<std::string>& Simulator::location_ids() const { return impl_->location_ids; }
+
+const std::string& Simulator::company_id() const { return impl_->company_id; }
 
 const std::vector<std::string>& Simulator::tokens() const { return impl_->opts.tokens; }
 
-const SeedFacts& Simulator::seed_facts() const { return impl_->store->facts; }
+const SeedFacts& Simulator::seed_facts() const { return impl_->default_store().facts; }
+
+const SeedFacts& Simulator::seed_facts(const std::string& location_id) const {
+    const Store* store = impl_->store_for(location_id);
+    if (store == nullptr) {
+        throw std::out_of_range("ghl-sim: no sub-account " + location_id);
+    }
+    return store->facts;  // written only by the seed, before the server ran
+}
 
 Counters Simulator::counters() const {
-    std::lock_guard lock(impl_->store->mutex);
-    return impl_->store->counters;
+    Counters total;
+    {
+        std::lock_guard lock(impl_->counter_mu);
+        total = impl_->gateway_counters;
+    }
+    for (const auto& store : impl_->stores) {
+        std::lock_guard lock(store->mutex);
+        add_counters(total, store->counters);
+    }
+    if (impl_->oauth) impl_->oauth->add_counters(total);
+    return total;
+}
+
+OAuthServer& Simulator::Impl::oauth_or_throw() const {
+    if (!oauth) throw std::logic_error("ghl-sim: Options::oauth is not set");
+    return *oauth;
+}
+
+std::string Simulator::authorize_url(const std::string& redirect_uri,
+                                     const std::string& state) const {
+    return impl_->oauth_or_throw().authorize_url(base_url(), redirect_uri, state);
+}
+
+std::string Simulator::issue_code(std::string_view user_type, const std::string& location_id,
+                                  const std::string& redirect_uri) {
+    return impl_->oauth_or_throw().issue_code(user_type, location_id, redirect_uri,
+                                              impl_->now_ms());
+}
+
+void Simulator::expire_access_tokens() { impl_->oauth_or_throw().expire_access_tokens(); }
+
+std::string extra_location_id(int n) {
+    if (n < 1 || n > 998) {
+        throw std::out_of_range("ghl-sim: extra_location_id(" + std::to_string(n) + ")");
+    }
+    std::string digits = std::to_string(n + 1);
+    return "sbxL0c4t1on" + std::string(3 - digits.size(), '0') + digits + "Vt9RkP";
 }
 
 std::vector<RequestRecord> Simulator::requests() const {

@@ -124,10 +124,11 @@ const Stage* Pipeline::stage(const std::string& stage_id) const {
     return nullptr;
 }
 
-Store::Store(std::uint64_t seed_value, Ms reference_now, std::string location_id)
+Store::Store(std::uint64_t seed_value, Ms reference_now, std::string location_id,
+             std::size_t business)
     : ids_(seed_value ^ 0xA5A5A5A55A5A5A5AULL), traces_(seed_value ^ 0x7ACE7ACE7ACEULL) {
     location.id = std::move(location_id);
-    seed(seed_value, reference_now);
+    seed(seed_value, reference_now, business);
 }
 
 Ms Store::stamp(Ms now) {

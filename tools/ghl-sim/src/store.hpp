@@ -266,10 +266,13 @@ struct Location {
     bool allow_duplicate_opportunity = false;
 };
 
-/// All the data. Not synchronised itself: the server holds `mutex` around every handler.
+/// All the data of one sub-account. Not synchronised itself: the server holds `mutex` around
+/// every handler.
 class Store {
 public:
-    Store(std::uint64_t seed, Ms reference_now, std::string location_id);
+    /// `business` picks who the sub-account is (name, address, email domain, office phone):
+    /// 0 is the default sub-account, 1.. the agency's further ones.
+    Store(std::uint64_t seed, Ms reference_now, std::string location_id, std::size_t business = 0);
 
     std::mutex mutex;
 
@@ -360,7 +363,7 @@ public:
     int calendar_offset(const Calendar& c, Ms at) const;
 
 private:
-    void seed(std::uint64_t seed, Ms now);
+    void seed(std::uint64_t seed, Ms now, std::size_t business);
     Rng ids_;
     Rng traces_;
     Ms last_stamp_ = 0;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,9 @@ inline constexpr std::string_view kDefaultLocationId = "sbxL0c4t1onQm2Vt9RkP";
 /// The agency (company) that owns the seeded sub-account.
 inline constexpr std::string_view kCompanyId = "sbxC0mp4nyQm2Vt9RkP1";
 
-/// Burst limit: at most `max_requests` per `interval_ms` per token (GHL: 100 per 10 s).
+/// Burst limit: at most `max_requests` per `interval_ms` per budget (GHL: 100 per 10 s). A static
+/// token is a budget of its own; OAuth tokens are charged to their resource (the location, or the
+/// company for agency tokens), as GHL counts per app and resource.
 struct RateLimit {
     int max_requests = 100;
     int interval_ms = 10000;
@@ -36,7 +39,9 @@ struct RateLimit {
 /// handler with equal odds. Counters and the request log tell them apart (a reset is logged with
 /// status 0). Decisions come from a generator seeded with Options::seed.
 struct Faults {
-    double error_5xx_ratio = 0.0;  ///< share of authenticated requests answered 500/502/503/504
+    /// Share of authenticated requests (and of POST /oauth/token requests) answered
+    /// 500/502/503/504
+    double error_5xx_ratio = 0.0;
     double reset_ratio = 0.0;      ///< share of requests whose TCP connection is reset (RST)
     int latency_ms = 0;            ///< added before every request is handled
     int burst_429 = 0;             ///< the next N authenticated requests get 429 + Retry-After
@@ -57,7 +62,8 @@ struct RequestRecord {
     std::int64_t at_ms = 0;  ///< when it arrived (simulator clock, epoch ms)
 };
 
-/// What the API has done since start, for assertions.
+/// What the API has done since start, for assertions. Global: with several sub-accounts
+/// (Options::extra_locations) every count is the sum over all of them.
 struct Counters {
     int requests = 0;
     int rate_limited = 0;  ///< 429s (real limit or injected burst)
@@ -77,6 +83,13 @@ struct Counters {
     int messages_inbound = 0;   ///< POST /conversations/messages/inbound
     int workflow_enrolments = 0;
     int campaign_enrolments = 0;
+    // OAuth (Options::oauth)
+    int oauth_codes_issued = 0;      ///< by /oauth/chooselocation and Simulator::issue_code
+    int oauth_code_exchanges = 0;    ///< successful grant_type=authorization_code
+    int oauth_refreshes = 0;         ///< successful grant_type=refresh_token
+    int oauth_refresh_rejected = 0;  ///< refresh tokens refused as reused, unknown or expired
+    int location_tokens_issued = 0;  ///< POST /oauth/locationToken
+    int expired_token_rejections = 0;  ///< 401 "Invalid JWT" to an expired access token
 };
 
 /// Facts about the deterministic seed, so end-to-end tests can assert exact sets.
@@ -112,15 +125,56 @@ struct SeedFacts {
     std::vector<std::string> upcoming_appointment_ids;
 };
 
+/// The marketplace app the simulator plays GHL's OAuth 2.0 server for (Options::oauth). Every
+/// sub-account of the agency has it installed.
+struct OAuthApp {
+    /// GHL client ids look like "<appId>-<suffix>"; the app id is the part before the first '-'
+    /// (UNVERIFIED), see app_id().
+    std::string client_id = "sbxapp00000000000000000a-sbxclient";
+    std::string client_secret = "sandbox-client-secret";
+    /// Registered redirect URIs, matched exactly. Empty: any loopback URI, i.e.
+    /// http://127.0.0.1[:PORT][/PATH] or http://localhost[:PORT][/PATH].
+    std::vector<std::string> redirect_uris;
+    int access_ttl_s = 86399;          ///< expires_in of /oauth/token access tokens
+    int location_token_ttl_s = 86399;  ///< expires_in of /oauth/locationToken access tokens
+    /// The granted scopes, space-separated (reported in every token answer; not enforced).
+    std::string scope =
+        "contacts.readonly contacts.write calendars.readonly calendars.write "
+        "calendars/events.readonly calendars/events.write calendars/groups.readonly "
+        "opportunities.readonly opportunities.write conversations.readonly conversations.write "
+        "conversations/message.readonly conversations/message.write workflows.readonly "
+        "campaigns.readonly locations.readonly locations/customFields.readonly "
+        "locations/tags.readonly users.readonly payments/orders.readonly "
+        "payments/transactions.readonly oauth.readonly oauth.write";
+    std::string version_id = "sbxver00000000000000000a";  ///< the installed app version
+    std::string plan_id = "sbxplan0000000000000000a";     ///< empty: a free app, no planId
+
+    /// client_id up to its first '-' (all of it when there is none).
+    std::string app_id() const;
+};
+
 struct Options {
     std::string host = "127.0.0.1";
     int port = 0;  ///< 0: an ephemeral port, see Simulator::port()
     std::uint64_t seed = 42;
-    std::vector<std::string> tokens = {"sandbox-token"};  ///< accepted Bearer tokens
+    /// Accepted Bearer tokens besides OAuth ones: the default sub-account's private
+    /// integration tokens.
+    std::vector<std::string> tokens = {"sandbox-token"};
     RateLimit rate;
-    long daily_limit = 200000;  ///< per token per UTC day
+    long daily_limit = 200000;  ///< per budget (see RateLimit) per UTC day
     Faults faults;
     std::string location_id = std::string(kDefaultLocationId);
+    /// How many more sub-accounts of kCompanyId to simulate beside the default one (0-99). The
+    /// n-th of them (n = 1, 2, ...) has the id extra_location_id(n), its own business (name,
+    /// address, email domain) and its own data, seeded from `seed` and n. Static `tokens` belong
+    /// to the default sub-account.
+    int extra_locations = 0;
+    /// Set: GHL's OAuth 2.0 side for this app is served (GET /oauth/chooselocation, POST
+    /// /oauth/token, POST /oauth/locationToken, GET /oauth/installedLocations) and the access
+    /// tokens it issues are accepted beside `tokens`. Unset: those paths answer as any unknown
+    /// route does. The constructor throws std::invalid_argument when client_id or client_secret
+    /// is empty or a TTL is not positive.
+    std::optional<OAuthApp> oauth;
     /// The simulator's clock: the seed is laid out against its value at construction, and
     /// "now" in the API (free slots, timestamps) comes from it. Empty: the system clock.
     std::function<std::chrono::system_clock::time_point()> now;
@@ -139,10 +193,16 @@ struct Options {
     std::size_t request_log_capacity = 10000;  ///< oldest records are dropped beyond this
 };
 
+/// The id of the n-th further sub-account (n >= 1, see Options::extra_locations):
+/// "sbxL0c4t1on002Vt9RkP" for n = 1, "sbxL0c4t1on003Vt9RkP" for n = 2, ... (20 characters).
+std::string extra_location_id(int n);
+
 /// A GHL API v2 simulator on a loopback port. Thread-safe; start() and stop() may each be called
 /// once per object (stop() is idempotent and also runs in the destructor).
 class Simulator {
 public:
+    /// Throws std::invalid_argument when Options::extra_locations is outside 0-99 or
+    /// Options::location_id is one of the further sub-accounts' ids.
     explicit Simulator(Options options);
     ~Simulator();
     Simulator(const Simulator&) = delete;
@@ -156,17 +216,39 @@ public:
 
     int port() const;
     std::string base_url() const;  ///< "http://127.0.0.1:PORT"
+    /// The default sub-account (the one static tokens belong to).
     const std::string& location_id() const;
+    /// Every sub-account of the agency, the default one first.
+    const std::vector<std::string>& location_ids() const;
+    /// The agency (kCompanyId).
+    const std::string& company_id() const;
     const std::vector<std::string>& tokens() const;
 
+    /// The default sub-account's seed facts.
     const SeedFacts& seed_facts() const;
+    /// The seed facts of one of location_ids(); std::out_of_range for another id.
+    const SeedFacts& seed_facts(const std::string& location_id) const;
     Counters counters() const;
     std::vector<RequestRecord> requests() const;
     void clear_requests();
 
+    // ---- OAuth (each throws std::logic_error when Options::oauth is unset) ----
+
+    /// The consent URL a client sends the user to: base_url() + "/oauth/chooselocation?
+    /// response_type=code&client_id=...&redirect_uri=...&scope=..." (+ "&state=..." if given).
+    std::string authorize_url(const std::string& redirect_uri, const std::string& state = "") const;
+    /// The authorization code /oauth/chooselocation would redirect with, for tests without a
+    /// browser step. `user_type` is "Location" (for `location_id`) or "Company" (location_id is
+    /// then ignored); `redirect_uri` must be acceptable to the app. std::invalid_argument if not.
+    std::string issue_code(std::string_view user_type, const std::string& location_id,
+                           const std::string& redirect_uri);
+    /// Every OAuth access token issued so far counts as expired from now on (tokens issued later
+    /// do not); their use is answered 401 "Invalid JWT". Refresh tokens are untouched.
+    void expire_access_tokens();
+
     /// Replaces the injected faults (a new burst_429 re-arms the burst).
     void set_faults(const Faults& faults);
-    /// Forgets every token's burst and daily usage.
+    /// Forgets every budget's burst and daily usage.
     void reset_rate_limits();
 
 private:
