@@ -112,6 +112,15 @@ OAuthCredentials::~OAuthCredentials() = default;
 
 std::int64_t OAuthCredentials::now_s() const { return epoch_s(client_->clock().wall_now()); }
 
+std::int64_t OAuthCredentials::margin(const Identity& id) const {
+    // GHL's tokens live a day and the margin is minutes; a token issued for less (a test app, the
+    // simulator's short lifetimes) is refreshed in the second half of its life, not on every call.
+    std::int64_t m = options_.refresh_margin.count();
+    const std::int64_t lifetime = id.tokens.expires_at - id.updated_at;
+    if (id.updated_at > 0 && lifetime > 0) m = std::min(m, std::max<std::int64_t>(1, lifetime / 2));
+    return m;
+}
+
 std::shared_ptr<OAuthCredentials::Slot> OAuthCredentials::find(const std::string& key) {
     std::lock_guard lock(mu_);
     auto it = slots_.find(key);
@@ -270,7 +279,7 @@ Grant OAuthCredentials::grant(Slot& s, Clock::time_point deadline) {
                                   " is no longer valid (" + id.needs_login_reason +
                                   "). A person must run `ghl-mcp auth login` again.");
     const bool fresh = !id.tokens.access_token.empty() && !s.stale &&
-                       id.tokens.expires_at - now_s() > options_.refresh_margin.count();
+                       id.tokens.expires_at - now_s() > margin(id);
     if (!fresh) {
         if (!id.parent.empty())
             mint(s, deadline);
@@ -298,7 +307,7 @@ void OAuthCredentials::refresh(Slot& s, Clock::time_point deadline) {
                                       "The GHL authorisation of " + describe_key(id) +
                                           " is no longer valid (" + id.needs_login_reason +
                                           "). A person must run `ghl-mcp auth login` again.");
-            if (id.tokens.expires_at - now_s() > options_.refresh_margin.count()) return;
+            if (id.tokens.expires_at - now_s() > margin(id)) return;
         }
     } else {
         throw CredentialError("auth.needs_login",
@@ -373,6 +382,7 @@ void OAuthCredentials::refresh(Slot& s, Clock::time_point deadline) {
     }
     fresh.key = id.key;
     fresh.parent = id.parent;
+    fresh.updated_at = now_s();
     fresh.user_type = id.user_type;
     if (fresh.company_id.empty()) fresh.company_id = id.company_id;
     if (fresh.location_id.empty() || id.user_type == UserType::kCompany)
@@ -442,6 +452,7 @@ void OAuthCredentials::mint(Slot& s, Clock::time_point deadline) {
         }
         fresh.key = id.key;
         fresh.parent = id.parent;
+        fresh.updated_at = now_s();
         fresh.user_type = UserType::kLocation;
         fresh.company_id = id.company_id;
         fresh.location_id = id.location_id;

@@ -112,7 +112,8 @@ private:
 
 struct OAuthOptions {
     OAuthApp app;
-    /// Refresh when less than this is left of an access token's life.
+    /// Refresh when less than this is left of an access token's life (at most half of the life
+    /// it was issued for, known from Identity::updated_at).
     std::chrono::seconds refresh_margin{300};
     /// Test hook: runs right after a refreshed pair was committed to the store and before it is
     /// used (the crash test kills the process here).
@@ -147,6 +148,8 @@ private:
     void mint(Slot& slot, Clock::time_point deadline);
     std::string no_credential_text(const std::string& location_id);
     std::int64_t now_s() const;
+    /// How long before expiry `id` is refreshed: the configured margin, at most half its life.
+    std::int64_t margin(const Identity& id) const;
 
     OAuthOptions options_;
     std::shared_ptr<Client> client_;

@@ -49,10 +49,41 @@ std::string header(const Request& r, const std::string& name) {
     return v ? std::string(*v) : std::string();
 }
 
+/// A store that keeps updated_at as given (so a test lays out when a token was issued; 0: not
+/// known, the configured margin applies as is).
+class AsGivenStore final : public TokenStore {
+public:
+    std::vector<Identity> list() override {
+        std::lock_guard lock(mu);
+        return items;
+    }
+    std::optional<Identity> load(const std::string& key) override {
+        std::lock_guard lock(mu);
+        for (const auto& i : items)
+            if (i.key == key) return i;
+        return std::nullopt;
+    }
+    void save(const Identity& identity) override {
+        std::lock_guard lock(mu);
+        std::erase_if(items, [&](const Identity& i) { return i.key == identity.key; });
+        items.push_back(identity);
+    }
+    bool remove(const std::string& key) override {
+        std::lock_guard lock(mu);
+        return std::erase_if(items, [&](const Identity& i) { return i.key == key || i.parent == key; }) > 0;
+    }
+    void clear() override {
+        std::lock_guard lock(mu);
+        items.clear();
+    }
+    std::mutex mu;
+    std::vector<Identity> items;
+};
+
 class OAuthTest : public ::testing::Test {
 protected:
     std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>();
-    std::shared_ptr<MemoryTokenStore> store = std::make_shared<MemoryTokenStore>();
+    std::shared_ptr<AsGivenStore> store = std::make_shared<AsGivenStore>();
     std::shared_ptr<Client> client;
     OAuthOptions options;
     std::atomic<int> issued{0};
@@ -170,6 +201,25 @@ TEST_F(OAuthTest, ExpiringTokenIsRefreshedAndCommittedBeforeUse) {
     EXPECT_EQ(creds->refreshes(), 1);
     // The next call uses it without another refresh.
     EXPECT_EQ(creds->for_location("loc1", soon()).token, "access-1");
+    EXPECT_EQ(transport->count(), 1u);
+}
+
+TEST_F(OAuthTest, AShortLivedTokenIsRefreshedInTheSecondHalfOfItsLifeNotOnEveryCall) {
+    rotating_token_endpoint();
+    options.refresh_margin = std::chrono::seconds(300);  // longer than the token lives
+    auto raw = std::make_shared<AsGivenStore>();
+    Identity early = location_identity("loc1", 50);
+    early.updated_at = now_epoch() - 10;  // issued 10 s ago for 60 s
+    raw->save(early);
+    OAuthCredentials a(options, client, raw);
+    EXPECT_EQ(a.for_location("loc1", soon()).token, "access-0");
+    EXPECT_EQ(transport->count(), 0u) << "50 s left of 60: not yet";
+
+    Identity late = location_identity("loc1", 20);
+    late.updated_at = now_epoch() - 40;  // issued 40 s ago for 60 s
+    raw->save(late);
+    OAuthCredentials b(options, client, raw);
+    EXPECT_EQ(b.for_location("loc1", soon()).token, "access-1") << "20 s left of 60: refresh";
     EXPECT_EQ(transport->count(), 1u);
 }
 
