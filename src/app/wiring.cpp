@@ -133,6 +133,10 @@ App::App(const Config& config, bool offline) : config_(config) {
         auto creds = make_credentials(config_, client, default_location);
         env_.default_location_id = default_location;
         env_.oauth_app_id = ghl::OAuthApp{config_.client_id, "", "", config_.app_id}.resolved_app_id();
+        // Several sub-accounts (an agency, or several logins): the model needs list_locations
+        // to know which ids it may pass, whatever the toolsets.
+        if (!creds->companies().empty() || creds->locations().size() > 1)
+            config_.surface.extra_tools.push_back("list_locations");
         env_.ghl = std::make_shared<tools::GhlAccess>(std::move(client), std::move(creds),
                                                       default_location);
     }

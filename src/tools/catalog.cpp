@@ -129,7 +129,10 @@ std::vector<Definition> select(const Surface& surface) {
                 throw std::invalid_argument("tool \"" + name +
                                             "\" changes data but --read-only was given; drop one of them");
         } else {
-            if (!wanted_sets.count(d.toolset)) continue;
+            const bool extra = std::find(surface.extra_tools.begin(), surface.extra_tools.end(),
+                                         name) != surface.extra_tools.end() &&
+                               is_read_only(d);
+            if (!wanted_sets.count(d.toolset) && !extra) continue;
             if (surface.read_only && !is_read_only(d)) continue;
         }
         out.push_back(std::move(d));

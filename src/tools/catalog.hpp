@@ -65,6 +65,9 @@ struct Surface {
     std::vector<std::string> tools;
     /// Offer only tools whose readOnlyHint is true.
     bool read_only = false;
+    /// Read-only tools offered besides the toolsets' (ignored when `tools` is set): the App adds
+    /// list_locations when the credentials reach more than one sub-account.
+    std::vector<std::string> extra_tools;
 };
 
 /// The toolsets offered when none are named.

@@ -243,6 +243,20 @@ TEST_F(OAuthApp, AgencyLoginReachesEverySubAccountWithItsOwnTokenAndBudget) {
     expect_no_secret_in(logs_.str() + locations.out, "the logs");
 }
 
+TEST_F(OAuthApp, ListLocationsIsOfferedWheneverSeveralSubAccountsAreReachable) {
+    auto offered = [&](const app::Config& c) {
+        app::App a(c);
+        for (const auto& t : a.server().registry().tools())
+            if (t->name() == "list_locations") return true;
+        return false;
+    };
+    c_.surface.toolsets = {};  // the default toolsets, which leave out "location"
+    ASSERT_EQ(login("Location"), 0);
+    EXPECT_FALSE(offered(c_)) << "one sub-account: nothing to choose from";
+    ASSERT_EQ(login("Company"), 0);
+    EXPECT_TRUE(offered(c_)) << "an agency reaches many: the model must be able to list them";
+}
+
 TEST_F(OAuthApp, FiftyConcurrentCallsOnAnExpiredTokenCauseExactlyOneRefresh) {
     ASSERT_EQ(login("Location"), 0);
     app::App a(c_);
