@@ -48,7 +48,9 @@ std::string connect_help(const Config& c, const std::string& url) {
     if (c.sandbox)
         h += "  SANDBOX: a simulated GHL sub-account with demo data; nothing reaches real customers.\n\n";
     h += "  MCP endpoint (Streamable HTTP):  " + url + "/mcp\n";
-    h += "  Legacy HTTP+SSE clients (n8n):   " + url + "/sse\n\n";
+    h += "  Legacy HTTP+SSE clients (n8n):   " + url + "/sse\n";
+    h += "  Voice agents: Vapi server URL    " + url + "/voice/vapi\n";
+    h += "                Retell functions   " + url + "/voice/retell (or /voice/retell/TOOL, args only)\n\n";
     h += "  Try a tool with curl (one stateless 2026-07-28 request):\n";
     h += "    curl -s " + url + "/mcp" + auth +
          " -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n"
@@ -113,6 +115,10 @@ int serve(Config& c) {
     std::fprintf(stderr, "ghl-mcp %s listening on %s/mcp%s (legacy SSE: %s/sse)\n", GHL_MCP_VERSION,
                  url.c_str(), c.sandbox ? " [SANDBOX]" : "", url.c_str());
     std::fputs(connect_help(c, url).c_str(), stderr);
+    // Voice agents (Vapi, Retell) on the same server, through the same dispatcher.
+    auto voice = a->make_voice();
+    voice->mount(transport.raw());
+    std::thread warm([&] { a->warm_up(); });
     std::thread watcher([&] {
         while (!mcp::stop_requested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         transport.stop();
@@ -120,6 +126,7 @@ int serve(Config& c) {
     transport.run();
     mcp::stop_requested().store(true);
     watcher.join();
+    warm.join();
     a->server().shutdown();
     return 0;
 }
@@ -327,6 +334,12 @@ int run(int argc, char** argv) {
                           "Browser Origin allowed besides loopback ones (repeatable)");
     serve_cmd->add_option("--allowed-host", c.allowed_hosts,
                           "Host header value allowed besides loopback ones (repeatable)");
+    double voice_budget_s = 0;
+    auto* voice_budget_opt =
+        serve_cmd->add_option("--voice-budget", voice_budget_s,
+                              "Seconds a voice request (/voice/vapi, /voice/retell) may take before it "
+                              "answers a speakable failure (env GHL_MCP_VOICE_BUDGET; default 2.5)")
+            ->check(CLI::Range(0.1, 60.0));
     bool no_legacy = false;
     serve_cmd->add_flag("--no-legacy-sse", no_legacy, "Disable the legacy HTTP+SSE transport (/sse, /messages)");
 
@@ -404,6 +417,8 @@ int run(int argc, char** argv) {
         return 2;
     }
     c.legacy_sse = !no_legacy;
+    if (voice_budget_opt->count() > 0)
+        c.voice_budget = std::chrono::milliseconds(static_cast<long long>(voice_budget_s * 1000));
     c.call_timeout = std::chrono::milliseconds(static_cast<long long>(call_timeout_s * 1000));
     if (*keys_cmd) {
         if (*keys_create_cmd) return keys_create(c, key_name, key_locations, key_toolsets, key_read_only);
