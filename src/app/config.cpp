@@ -89,7 +89,7 @@ void apply_environment(Config& c, const EnvLookup& env) {
     if (auto v = env("GHL_MCP_VAPI_SECRET")) c.vapi_secret = trim(*v);
     if (auto v = env("GHL_MCP_VAPI_HMAC_SECRET")) c.vapi_hmac_secret = trim(*v);
     if (auto v = env("GHL_MCP_RETELL_API_KEY")) c.retell_api_key = trim(*v);
-    if (auto v = env("GHL_MCP_VOICE_BUDGET")) c.voice_budget = parse_voice_budget(*v);
+    if (auto v = env("GHL_MCP_VOICE_BUDGET"); v && !trim(*v).empty()) c.voice_budget = parse_voice_budget(trim(*v));
     auto list = [](const std::string& text) {
         std::vector<std::string> out;
         std::string item;
