@@ -56,7 +56,8 @@ struct Admission {
 
 void reply(httplib::Response& res, int status, const json& body) {
     res.status = status;
-    res.set_content(body.dump(), "application/json");
+    // Text from tools is valid UTF-8; replacing anything else beats failing the whole answer.
+    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 std::string bearer_of(const httplib::Request& req) {
@@ -221,7 +222,7 @@ std::vector<CallResult> VoiceService::run(const VoiceRequest& request, const std
         }
         const auto& offered = voice_tools();
         if (platform_only && std::find(offered.begin(), offered.end(), call.name) == offered.end()) {
-            r.say = speak_error(call.name, "\"" + call.name.substr(0, 64) +
+            r.say = speak_error(call.name, "\"" + utf8_prefix(call.name, 64) +
                                                "\" is not one of the voice tools (" +
                                                "find_contact, get_free_slots, book_appointment, "
                                                "reschedule_appointment, cancel_appointment, "

@@ -119,10 +119,17 @@ std::string one_line(std::string_view text, std::size_t max) {
     }
     if (out.size() > max) {
         auto cut = out.rfind(' ', max);
-        out.resize(cut == std::string::npos || cut < max / 2 ? max : cut);
-        out += "...";
+        out = utf8_prefix(out, cut == std::string::npos || cut < max / 2 ? max : cut) + "...";
     }
     return out;
+}
+
+std::string utf8_prefix(std::string_view text, std::size_t max) {
+    if (text.size() <= max) return std::string(text);
+    std::size_t n = max;
+    // Never end inside a multi-byte character: back off over continuation bytes to its lead byte.
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+    return std::string(text.substr(0, n));
 }
 
 Speech speak_result(const std::string& tool, const json& s) {

@@ -31,5 +31,7 @@ std::optional<std::string> spoken_time(std::string_view iso);
 /// `text` on one line: line breaks and runs of spaces become one space, a leading "[code] " tag
 /// is dropped, at most `max` bytes (cut at a word, "..." appended).
 std::string one_line(std::string_view text, std::size_t max = 300);
+/// At most `max` bytes of UTF-8 `text`, never cutting a character in two.
+std::string utf8_prefix(std::string_view text, std::size_t max);
 
 }  // namespace voice

@@ -58,6 +58,12 @@ TEST(Speech, ErrorsAreOneShortLineWithoutTheCodeTag) {
     EXPECT_EQ(line.rfind("I couldn't book that: 2026-03-03T10:30 is not a free slot. Nearest", 0), 0u) << line;
     EXPECT_LE(line.size(), 340u);
     EXPECT_EQ(voice::one_line("  a \r\n\t b  "), "a b");
+    // Cutting never splits a character (invalid UTF-8 would break the JSON answer).
+    const std::string accents = std::string(299, 'x') + "\xC3\xA9\xC3\xA9";  // 299 + "éé"
+    const std::string cut = voice::one_line(accents, 300);
+    EXPECT_EQ(cut, std::string(299, 'x') + "...");
+    EXPECT_NO_THROW((void)nlohmann::json(cut).dump());
+    EXPECT_EQ(voice::utf8_prefix("\xE2\x82\xAC\xE2\x82\xAC", 4), "\xE2\x82\xAC");
     EXPECT_NE(voice::speak_timeout("book_appointment", true).find("will not be done twice"), std::string::npos);
 }
 
