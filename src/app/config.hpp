@@ -2,6 +2,7 @@
 // Secrets come only from the environment or files, never from flags (they would show in `ps`).
 #pragma once
 
+#include "ghl/rate_limiter.hpp"
 #include "tools/catalog.hpp"
 
 #include <chrono>
@@ -64,6 +65,9 @@ struct Config {
     /// GHL_MCP_VOICE_BUDGET / --voice-budget (seconds): a voice request answers within this.
     std::chrono::milliseconds voice_budget{2500};
     std::string log_level = "info";
+    /// Benchmarks only (no flag, no variable): the GHL budget our limiter keeps to, and the
+    /// sandbox's limit, instead of GHL's published 100 per 10 s. Unset: GHL's limits.
+    std::optional<ghl::RateLimits> rate_limits;
     /// How long one tool call may take, GHL retries and rate-limit waits included
     /// (--call-timeout seconds). Past it the call fails with a clear error instead of hanging.
     std::chrono::milliseconds call_timeout{std::chrono::minutes(5)};

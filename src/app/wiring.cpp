@@ -36,7 +36,10 @@ std::shared_ptr<ghl::Client> make_ghl_client(const Config& c) {
     ghl::ClientOptions co;
     co.base_url = c.base_url;
     co.user_agent = std::string("ghl-mcp/") + GHL_MCP_VERSION;
-    return std::make_shared<ghl::Client>(co, std::make_shared<ghl::CurlTransport>());
+    std::shared_ptr<ghl::RateLimiter> limiter;
+    if (c.rate_limits)
+        limiter = std::make_shared<ghl::InMemoryRateLimiter>(ghl::InMemoryRateLimiterOptions{*c.rate_limits});
+    return std::make_shared<ghl::Client>(co, std::make_shared<ghl::CurlTransport>(), std::move(limiter));
 }
 
 std::shared_ptr<ghl::Credentials> make_credentials(const Config& c,
@@ -114,6 +117,11 @@ App::App(const Config& config, bool offline) : config_(config) {
         // A fresh random token per process: nothing else on this machine can use the sandbox.
         so.tokens = {"sandbox-" + mcp::random_id()};
         so.strict_version = true;  // catch a wrong Version header here, before live GHL does
+        if (config_.rate_limits) {
+            so.rate.max_requests = config_.rate_limits->burst_max;
+            so.rate.interval_ms = static_cast<int>(config_.rate_limits->burst_interval.count());
+            so.daily_limit = static_cast<long>(config_.rate_limits->daily_max);
+        }
         sandbox_ = std::make_unique<ghlsim::Simulator>(so);
         sandbox_->start();
         config_.base_url = sandbox_->base_url();
