@@ -7,6 +7,7 @@
 #include "ghl/url.hpp"
 #include "mcp/http_transport.hpp"
 #include "mcp/stdio_transport.hpp"
+#include "voice/export.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -48,7 +49,9 @@ std::string connect_help(const Config& c, const std::string& url) {
     if (c.sandbox)
         h += "  SANDBOX: a simulated GHL sub-account with demo data; nothing reaches real customers.\n\n";
     h += "  MCP endpoint (Streamable HTTP):  " + url + "/mcp\n";
-    h += "  Legacy HTTP+SSE clients (n8n):   " + url + "/sse\n\n";
+    h += "  Legacy HTTP+SSE clients (n8n):   " + url + "/sse\n";
+    h += "  Voice agents: Vapi server URL    " + url + "/voice/vapi\n";
+    h += "                Retell functions   " + url + "/voice/retell (or /voice/retell/TOOL, args only)\n\n";
     h += "  Try a tool with curl (one stateless 2026-07-28 request):\n";
     h += "    curl -s " + url + "/mcp" + auth +
          " -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n"
@@ -113,6 +116,10 @@ int serve(Config& c) {
     std::fprintf(stderr, "ghl-mcp %s listening on %s/mcp%s (legacy SSE: %s/sse)\n", GHL_MCP_VERSION,
                  url.c_str(), c.sandbox ? " [SANDBOX]" : "", url.c_str());
     std::fputs(connect_help(c, url).c_str(), stderr);
+    // Voice agents (Vapi, Retell) on the same server, through the same dispatcher.
+    auto voice = a->make_voice();
+    voice->mount(transport.raw());
+    std::thread warm([&] { a->warm_up(); });
     std::thread watcher([&] {
         while (!mcp::stop_requested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         transport.stop();
@@ -120,6 +127,7 @@ int serve(Config& c) {
     transport.run();
     mcp::stop_requested().store(true);
     watcher.join();
+    warm.join();
     a->server().shutdown();
     return 0;
 }
@@ -173,6 +181,46 @@ int call_tool(Config& c, const std::string& name, const std::string& args_text) 
     }
     std::cout << out.result.dump(2) << "\n";
     return out.is_error ? 1 : 0;
+}
+
+int voice_export(Config& c, const std::string& platform, const std::string& url,
+                 const std::string& credential_id) {
+    std::unique_ptr<App> app;
+    try {
+        app = std::make_unique<App>(c, /*offline=*/true);  // definitions need no GHL access
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+    }
+    std::vector<json> definitions;
+    std::string missing;
+    for (const auto& name : voice::voice_tools()) {
+        if (auto tool = app->server().registry().find_tool(name)) definitions.push_back(tool->definition);
+        else missing += (missing.empty() ? "" : ", ") + name;
+    }
+    json out;
+    try {
+        out = voice::export_tools({platform, url, credential_id, c.voice_budget}, definitions);
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+    }
+    std::cout << out.dump(2) << "\n";
+    if (!missing.empty())
+        std::fprintf(stderr, "left out (not offered with these --toolsets/--tools/--read-only): %s\n",
+                     missing.c_str());
+    if (platform == "vapi")
+        std::fprintf(stderr,
+                     "Create each tool with POST https://api.vapi.ai/tool (or paste it in Tools > Create Tool).\n"
+                     "Vapi must authenticate: create a credential in Vapi (Bearer token = an API key from\n"
+                     "`ghl-mcp keys create`, or X-Vapi-Secret = GHL_MCP_VAPI_SECRET, or HMAC with\n"
+                     "GHL_MCP_VAPI_HMAC_SECRET) and pass its id with --credential-id.\n");
+    else
+        std::fprintf(stderr,
+                     "Add these to your Retell LLM's general_tools (or as Custom Functions in the dashboard).\n"
+                     "Retell signs each request with your API key: set GHL_MCP_RETELL_API_KEY to the key with\n"
+                     "the webhook badge.\n");
+    return 0;
 }
 
 std::string joined(const std::vector<std::string>& items, const std::string& none) {
@@ -327,6 +375,12 @@ int run(int argc, char** argv) {
                           "Browser Origin allowed besides loopback ones (repeatable)");
     serve_cmd->add_option("--allowed-host", c.allowed_hosts,
                           "Host header value allowed besides loopback ones (repeatable)");
+    double voice_budget_s = 0;
+    auto* voice_budget_opt =
+        serve_cmd->add_option("--voice-budget", voice_budget_s,
+                              "Seconds a voice request (/voice/vapi, /voice/retell) may take before it "
+                              "answers a speakable failure (env GHL_MCP_VOICE_BUDGET; default 2.5)")
+            ->check(CLI::Range(0.1, 60.0));
     bool no_legacy = false;
     serve_cmd->add_flag("--no-legacy-sse", no_legacy, "Disable the legacy HTTP+SSE transport (/sse, /messages)");
 
@@ -357,6 +411,19 @@ int run(int argc, char** argv) {
     auto* keys_revoke_cmd = keys_cmd->add_subcommand("revoke", "Revoke a key by name");
     std::string revoke_name;
     keys_revoke_cmd->add_option("NAME", revoke_name, "Key name")->required();
+
+    auto* voice_cmd = cli.add_subcommand("voice", "Voice agents (Vapi, Retell) calling /voice/vapi and /voice/retell");
+    voice_cmd->require_subcommand(1);
+    auto* voice_export_cmd = voice_cmd->add_subcommand(
+        "export", "Print the voice toolset as ready-made Vapi or Retell tool definitions (JSON)");
+    std::string export_platform, export_url, export_credential;
+    voice_export_cmd->add_option("--platform", export_platform, "vapi or retell")
+        ->required()
+        ->check(CLI::IsMember({"vapi", "retell"}));
+    voice_export_cmd->add_option("--url", export_url, "Public base URL of this server, e.g. https://ghl.example.com")
+        ->required();
+    voice_export_cmd->add_option("--credential-id", export_credential,
+                                 "Vapi: the id of the Vapi credential that authenticates to this server");
 
     auto* auth_cmd = cli.add_subcommand(
         "auth", "OAuth logins of a marketplace app (GHL_CLIENT_ID, GHL_CLIENT_SECRET, GHL_REDIRECT_URI)");
@@ -404,6 +471,8 @@ int run(int argc, char** argv) {
         return 2;
     }
     c.legacy_sse = !no_legacy;
+    if (voice_budget_opt->count() > 0)
+        c.voice_budget = std::chrono::milliseconds(static_cast<long long>(voice_budget_s * 1000));
     c.call_timeout = std::chrono::milliseconds(static_cast<long long>(call_timeout_s * 1000));
     if (*keys_cmd) {
         if (*keys_create_cmd) return keys_create(c, key_name, key_locations, key_toolsets, key_read_only);
@@ -421,6 +490,7 @@ int run(int argc, char** argv) {
         if (*auth_locations_cmd) return auth_locations(c, auth_json);
         return auth_logout(c, logout_key);
     }
+    if (*voice_export_cmd) return voice_export(c, export_platform, export_url, export_credential);
     if (*call_cmd) return call_tool(c, tool_name, tool_args);
     if (*tools_cmd) return list_tools(c, tools_json);
     return serve(c);

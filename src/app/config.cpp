@@ -45,6 +45,20 @@ static std::string trim(std::string s) {
     return s.substr(i);
 }
 
+std::chrono::milliseconds parse_voice_budget(const std::string& seconds) {
+    double v = 0;
+    std::size_t used = 0;
+    try {
+        v = std::stod(seconds, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != seconds.size() || !(v >= 0.1 && v <= 60))
+        throw std::runtime_error("GHL_MCP_VOICE_BUDGET must be seconds between 0.1 and 60, e.g. 2.5 (got \"" +
+                                 seconds.substr(0, 32) + "\")");
+    return std::chrono::milliseconds(static_cast<long long>(v * 1000));
+}
+
 void apply_environment(Config& c, const EnvLookup& env) {
     if (c.location_id.empty()) c.location_id = env("GHL_LOCATION_ID").value_or("");
     if (auto v = env("GHL_BASE_URL")) c.base_url = *v;
@@ -72,6 +86,10 @@ void apply_environment(Config& c, const EnvLookup& env) {
     if (c.api_key.empty()) c.api_key = env("GHL_MCP_API_KEY").value_or("");
     if (c.api_keys_file.empty()) c.api_keys_file = env("GHL_MCP_API_KEYS_FILE").value_or("");
     if (c.audit_db.empty()) c.audit_db = env("GHL_MCP_AUDIT_DB").value_or("");
+    if (auto v = env("GHL_MCP_VAPI_SECRET")) c.vapi_secret = trim(*v);
+    if (auto v = env("GHL_MCP_VAPI_HMAC_SECRET")) c.vapi_hmac_secret = trim(*v);
+    if (auto v = env("GHL_MCP_RETELL_API_KEY")) c.retell_api_key = trim(*v);
+    if (auto v = env("GHL_MCP_VOICE_BUDGET"); v && !trim(*v).empty()) c.voice_budget = parse_voice_budget(trim(*v));
     auto list = [](const std::string& text) {
         std::vector<std::string> out;
         std::string item;

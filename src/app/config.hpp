@@ -2,6 +2,7 @@
 // Secrets come only from the environment or files, never from flags (they would show in `ps`).
 #pragma once
 
+#include "ghl/rate_limiter.hpp"
 #include "tools/catalog.hpp"
 
 #include <chrono>
@@ -57,7 +58,16 @@ struct Config {
     /// GHL_MCP_AUDIT_DB / --audit-db: SQLite audit log of tool calls. Default: next to the keys
     /// file; with neither, no audit log is kept.
     std::string audit_db;
+    // Voice agents (POST /voice/vapi, /voice/retell): platform credentials and the time budget.
+    std::string vapi_secret;       // GHL_MCP_VAPI_SECRET: X-Vapi-Secret (or Bearer) value
+    std::string vapi_hmac_secret;  // GHL_MCP_VAPI_HMAC_SECRET: Vapi HMAC credential's secret
+    std::string retell_api_key;    // GHL_MCP_RETELL_API_KEY: verifies X-Retell-Signature
+    /// GHL_MCP_VOICE_BUDGET / --voice-budget (seconds): a voice request answers within this.
+    std::chrono::milliseconds voice_budget{2500};
     std::string log_level = "info";
+    /// Benchmarks only (no flag, no variable): the GHL budget our limiter keeps to, and the
+    /// sandbox's limit, instead of GHL's published 100 per 10 s. Unset: GHL's limits.
+    std::optional<ghl::RateLimits> rate_limits;
     /// How long one tool call may take, GHL retries and rate-limit waits included
     /// (--call-timeout seconds). Past it the call fails with a clear error instead of hanging.
     std::chrono::milliseconds call_timeout{std::chrono::minutes(5)};
@@ -75,11 +85,18 @@ struct Config {
     bool has_token_store() const;
     /// True when HTTP callers must present a key (GHL_MCP_API_KEY or a keys file).
     bool has_api_keys() const { return !api_key.empty() || !api_keys_file.empty(); }
+    /// True when a voice platform credential is configured.
+    bool has_voice_secrets() const {
+        return !vapi_secret.empty() || !vapi_hmac_secret.empty() || !retell_api_key.empty();
+    }
 };
 
 /// Parses "HOST:PORT", "[v6]:PORT" or ":PORT"/"PORT" (host 127.0.0.1). Throws
 /// std::invalid_argument with a readable message.
 void parse_listen_address(const std::string& text, std::string& host, int& port);
+
+/// Seconds (0.1 to 60, decimals allowed) as a voice budget; throws std::runtime_error.
+std::chrono::milliseconds parse_voice_budget(const std::string& seconds);
 
 /// Fills the environment-derived fields that flags did not set and reads --token-file.
 /// Throws std::runtime_error with an actionable message (unreadable token file, ...).

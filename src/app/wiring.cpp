@@ -36,7 +36,10 @@ std::shared_ptr<ghl::Client> make_ghl_client(const Config& c) {
     ghl::ClientOptions co;
     co.base_url = c.base_url;
     co.user_agent = std::string("ghl-mcp/") + GHL_MCP_VERSION;
-    return std::make_shared<ghl::Client>(co, std::make_shared<ghl::CurlTransport>());
+    std::shared_ptr<ghl::RateLimiter> limiter;
+    if (c.rate_limits)
+        limiter = std::make_shared<ghl::InMemoryRateLimiter>(ghl::InMemoryRateLimiterOptions{*c.rate_limits});
+    return std::make_shared<ghl::Client>(co, std::make_shared<ghl::CurlTransport>(), std::move(limiter));
 }
 
 std::shared_ptr<ghl::Credentials> make_credentials(const Config& c,
@@ -114,6 +117,11 @@ App::App(const Config& config, bool offline) : config_(config) {
         // A fresh random token per process: nothing else on this machine can use the sandbox.
         so.tokens = {"sandbox-" + mcp::random_id()};
         so.strict_version = true;  // catch a wrong Version header here, before live GHL does
+        if (config_.rate_limits) {
+            so.rate.max_requests = config_.rate_limits->burst_max;
+            so.rate.interval_ms = static_cast<int>(config_.rate_limits->burst_interval.count());
+            so.daily_limit = static_cast<long>(config_.rate_limits->daily_max);
+        }
         sandbox_ = std::make_unique<ghlsim::Simulator>(so);
         sandbox_->start();
         config_.base_url = sandbox_->base_url();
@@ -189,6 +197,7 @@ App::App(const Config& config, bool offline) : config_(config) {
         // Our own writes drop the cached resources they may have changed, and subscribers hear it.
         env_.ghl->on_write([this](std::string_view endpoint, const ghl::Params& path,
                                   const std::string& location) {
+            for (const auto& listener : write_listeners_) listener(endpoint);
             if (location != env_.default_location_id) return;  // resources show the default location
             for (const auto& uri : tools::stale_after_write(endpoint, path)) {
                 env_.cache->invalidate(uri);
@@ -333,6 +342,52 @@ std::function<mcp::AuthDecision(const mcp::HeaderMap&)> App::authenticator() con
         d.message = "Unauthorized: the API key is not valid";
         return d;
     };
+}
+
+voice::VoiceOptions App::voice_options() const {
+    voice::VoiceOptions o;
+    o.budget = config_.voice_budget;
+    o.vapi_secret = config_.vapi_secret;
+    o.vapi_hmac_secret = config_.vapi_hmac_secret;
+    o.retell_api_key = config_.retell_api_key;
+    o.authenticate = authenticator();
+    // A platform credential acts for the operator's voice agent: any sub-account, and (enforced
+    // by the voice service) only the voice toolset. The name cannot collide with a key's name.
+    o.platform_principal = [](const std::string& platform) -> std::any {
+        return Principal{"voice:" + platform, {}, {}, false};
+    };
+    o.principal_name = [](const std::any& principal) {
+        const Principal* p = principal_of(principal);
+        return p ? p->name : std::string();
+    };
+    return o;
+}
+
+std::shared_ptr<voice::VoiceService> App::make_voice() {
+    auto service = std::make_shared<voice::VoiceService>(*server_, voice_options());
+    std::weak_ptr<voice::VoiceService> weak = service;
+    write_listeners_.push_back([weak](std::string_view endpoint) {
+        if (endpoint.rfind("calendars.", 0) != 0) return;
+        if (auto s = weak.lock()) s->invalidate_slots();
+    });
+    return service;
+}
+
+bool App::warm_up() {
+    if (!env_.ghl || env_.default_location_id.empty()) return false;
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        const std::string& location = env_.default_location_id;
+        env_.ghl->call_detached("calendars.list", {}, {{"locationId", location}}, nullptr, location,
+                                std::chrono::seconds(5));
+    } catch (const std::exception& e) {
+        spdlog::warn("warming the GHL connection failed (the first call will open it): {}", e.what());
+        return false;
+    }
+    spdlog::info("GHL connection warm ({} ms)", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                     std::chrono::steady_clock::now() - started)
+                                                     .count());
+    return true;
 }
 
 CallOutput App::call(const std::string& name, const json& arguments) {

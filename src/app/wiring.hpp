@@ -9,6 +9,7 @@
 #include "mcp/http_transport.hpp"
 #include "mcp/server.hpp"
 #include "tools/catalog.hpp"
+#include "voice/service.hpp"
 
 #include <memory>
 #include <string>
@@ -59,6 +60,16 @@ public:
     /// The audit log (GHL_MCP_AUDIT_DB, or next to the keys file), else null.
     AuditLog* audit() { return audit_.get(); }
 
+    /// The voice door's settings: the config's budget and platform credentials, this App's API
+    /// keys, and principals "voice:vapi" / "voice:retell" (any sub-account; the voice toolset).
+    voice::VoiceOptions voice_options() const;
+    /// Builds the voice service over this App's dispatcher and drops its cached free slots
+    /// whenever a calendar changes through any client. Call before serving; the App outlives it.
+    std::shared_ptr<voice::VoiceService> make_voice();
+    /// Opens the GHL connection (TLS, token) before the first caller waits on it; logs and
+    /// returns false when GHL does not answer. No-op without GHL access.
+    bool warm_up();
+
 private:
     /// Key scoping and auditing around one tool handler (see register_all's decorator).
     mcp::ToolHandler guarded(const tools::Definition& definition, mcp::ToolHandler handler);
@@ -73,6 +84,8 @@ private:
     tools::Environment env_;
     std::shared_ptr<mcp::Registry> registry_;
     std::unique_ptr<mcp::Server> server_;
+    /// Told after every GHL write (endpoint name); set before serving, read by any thread.
+    std::vector<std::function<void(std::string_view endpoint)>> write_listeners_;
 };
 
 /// The GHL client of `c` (base URL, user agent, libcurl transport).

@@ -13,4 +13,5 @@ check() {  # folder, forbidden include prefix regex
 check mcp 'ghl|tools|app|ghlsim'
 check ghl 'mcp|tools|app|ghlsim'
 check tools 'app|ghlsim'
+check voice 'ghl|tools|app|ghlsim'
 exit $bad
