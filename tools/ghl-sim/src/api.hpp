@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ghlsim {
@@ -72,9 +73,9 @@ class Call {
 public:
     Call(const httplib::Request& request, std::map<std::string, std::string> path_params,
          Store& data, const Options& options, Ms now_ms, const Principal& principal,
-         OAuthServer* oauth_server)
+         OAuthServer* oauth_server, bool webhooks = false)
         : req(request), store(data), opts(options), now(now_ms), who(principal),
-          oauth(oauth_server), params_(std::move(path_params)) {}
+          oauth(oauth_server), params_(std::move(path_params)), webhooks_(webhooks) {}
 
     const httplib::Request& req;
     /// The sub-account the request is served by: the token's, or for an agency token the one
@@ -95,9 +96,21 @@ public:
     /// The JSON body: {} when empty; 400 when it is not JSON or not an object.
     const Json& body();
 
+    /// A webhook event for the change being made (Options::webhooks): `build()` runs only when
+    /// webhooks are on, right away, so that it sees the record as the change left it. The
+    /// dispatcher sends the events once the handler has returned; a handler that throws sends
+    /// none.
+    template <typename Build>
+    void emit(Build&& build) {
+        if (webhooks_) events_.push_back(std::forward<Build>(build)());
+    }
+    std::vector<Json>& events() { return events_; }
+
 private:
     std::map<std::string, std::string> params_;
     std::optional<Json> body_;
+    bool webhooks_ = false;
+    std::vector<Json> events_;
 };
 
 // ---- input checks, with the messages NestJS's class-validator produces ----
@@ -174,6 +187,24 @@ void register_opportunity_routes(Router& router);
 void register_conversation_routes(Router& router);
 void register_account_routes(Router& router);  // workflows, campaigns, locations, users, payments
 void register_oauth_routes(Router& router);    // /oauth/locationToken, /oauth/installedLocations
+
+// ---- webhook payloads (../shared/reference/ghl-api.md N6): flat JSON with a top-level `type`
+// and `locationId`; the sender adds `webhookId` and `timestamp` ----
+
+/// ContactCreate, ContactUpdate, ContactDelete, ContactTagUpdate: the contact's fields.
+Json contact_event(const Store& store, const Contact& c, const char* type);
+/// NoteCreate {id, contactId, body, dateAdded}.
+Json note_event(const Store& store, const Note& n);
+/// TaskCreate {id, contactId, title, body, dueDate, completed, assignedTo}.
+Json task_event(const Store& store, const Task& t);
+/// AppointmentCreate, AppointmentUpdate, AppointmentDelete: the appointment nested under
+/// `appointment`.
+Json appointment_event(const Store& store, const Appointment& a, const char* type);
+/// OpportunityCreate, OpportunityStageUpdate, OpportunityStatusUpdate, OpportunityDelete.
+Json opportunity_event(const Store& store, const Opportunity& o, const char* type);
+/// InboundMessage or OutboundMessage (by the message's direction). `provider_id`: the
+/// conversationProviderId of an inbound message ("" for none).
+Json message_event(const Store& store, const Message& m, const std::string& provider_id = "");
 
 /// "Contact not found" etc. as GHL's 400.
 [[noreturn]] void not_found(const std::string& what);

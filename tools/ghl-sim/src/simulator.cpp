@@ -4,6 +4,7 @@
 
 #include "api.hpp"
 #include "oauth.hpp"
+#include "webhooks.hpp"
 
 #include <httplib.h>
 
@@ -230,6 +231,9 @@ struct Simulator::Impl {
             oauth = std::make_unique<OAuthServer>(app, company_id, std::move(subs), reference_now);
             register_oauth_routes(router);
         }
+        if (opts.webhooks) {
+            webhooks = std::make_unique<WebhookSender>(*opts.webhooks, [this] { return now_ms(); });
+        }
     }
 
     static constexpr int kMaxExtraLocations = 99;
@@ -239,6 +243,7 @@ struct Simulator::Impl {
     std::vector<std::string> location_ids;       // in the order of `stores`
     const std::string company_id = std::string(kCompanyId);
     std::unique_ptr<OAuthServer> oauth;  // Options::oauth
+    std::unique_ptr<WebhookSender> webhooks;  // Options::webhooks
     Router router;
     httplib::Server server;
     std::thread thread;
@@ -264,6 +269,7 @@ struct Simulator::Impl {
 
     Store& default_store() const { return *stores.front(); }
     OAuthServer& oauth_or_throw() const;
+    WebhookSender& webhooks_or_throw() const;
 
     /// The sub-account `location_id`, or nullptr when it is not one of ours.
     Store* store_for(const std::string& location_id) const {
@@ -591,11 +597,13 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
     }
     {
         std::lock_guard lock(store->mutex);
-        Call call(req, params, *store, opts, now_ms(), who, oauth.get());
+        Call call(req, params, *store, opts, now_ms(), who, oauth.get(), webhooks != nullptr);
         try {
             Reply reply = route->handler(call);
             status = reply.status;
             body = std::move(reply.body);
+            // Queued under the sub-account's lock, so they leave in the order of the changes.
+            for (Json& event : call.events()) webhooks->enqueue(std::move(event));
         } catch (const ApiError& e) {
             status = e.status;
             body = e.body;
@@ -686,6 +694,8 @@ void Simulator::stop() {
     impl_->server.stop();
     shutdown_connections(impl_->port);
     if (impl_->thread.joinable()) impl_->thread.join();
+    // No request adds events any more: let the queue drain for one delivery timeout at most.
+    if (impl_->webhooks) impl_->webhooks->shutdown(impl_->opts.webhooks->timeout);
     impl_->stopped = true;
 }
 
@@ -748,6 +758,35 @@ std::string Simulator::issue_code(std::string_view user_type, const std::string&
 }
 
 void Simulator::expire_access_tokens() { impl_->oauth_or_throw().expire_access_tokens(); }
+
+WebhookSender& Simulator::Impl::webhooks_or_throw() const {
+    if (!webhooks) throw std::logic_error("ghl-sim: Options::webhooks is not set");
+    return *webhooks;
+}
+
+void Simulator::set_webhook_url(std::string url) {
+    impl_->webhooks_or_throw().set_url(std::move(url));
+}
+
+std::string Simulator::webhook_public_key_pem(WebhookKey kind) const {
+    return impl_->webhooks_or_throw().public_pem(kind);
+}
+
+bool Simulator::flush_webhooks(std::chrono::milliseconds timeout) {
+    return impl_->webhooks_or_throw().flush(timeout);
+}
+
+WebhookCounters Simulator::webhook_counters() const {
+    return impl_->webhooks_or_throw().counters();
+}
+
+void Simulator::emit_webhook(nlohmann::json payload) {
+    WebhookSender& sender = impl_->webhooks_or_throw();
+    if (!payload.is_object()) {
+        throw std::invalid_argument("ghl-sim: a webhook payload is a JSON object");
+    }
+    sender.enqueue(Json(payload));
+}
 
 std::string extra_location_id(int n) {
     if (n < 1 || n > 998) {

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace ghlsim {
 
 /// The id of the seeded sub-account unless Options::location_id says otherwise (20 chars, like
@@ -153,6 +155,48 @@ struct OAuthApp {
     std::string app_id() const;
 };
 
+/// Signed GHL webhooks (Options::webhooks): every change made through the API (a contact created,
+/// an appointment booked, an opportunity moved, a message received, ...) becomes one event, POSTed
+/// as compact JSON to `url` from one background thread, in the order the changes happened, and
+/// signed the way GHL signs (../shared/reference/ghl-api.md N5): Ed25519 over the exact body
+/// bytes in X-GHL-Signature, RSASSA-PKCS1-v1_5 with SHA-256 in the legacy X-WH-Signature, both
+/// base64. Deliveries are not retried (GHL retries only 429s, ten minutes apart).
+struct Webhooks {
+    /// The POST target, "http://127.0.0.1:8787/webhooks/ghl" (http or https). Empty: events are
+    /// generated, counted and queued, and sent once Simulator::set_webhook_url() names a target.
+    std::string url;
+    /// The Ed25519 signing key (PKCS#8 PEM). Empty: a fresh key is generated at construction.
+    std::string ed25519_private_pem;
+    /// The RSA signing key (PEM). Empty: a fresh RSA-2048 key is generated when first needed
+    /// (and only when sign_rsa is set).
+    std::string rsa_private_pem;
+    bool sign_ed25519 = true;  ///< send X-GHL-Signature
+    bool sign_rsa = true;      ///< send X-WH-Signature (GHL's legacy header)
+    /// Each event is POSTed this many times, the same bytes with the same webhookId, so that
+    /// receivers can prove they drop duplicates (1-100).
+    int repeat = 1;
+    /// Connect, read and write timeout of one POST; also how long Simulator::stop() waits for
+    /// the queue to drain before it abandons what is left.
+    std::chrono::milliseconds timeout{5000};
+    /// Events waiting beyond this (no URL yet, or a slow receiver) are dropped, oldest first,
+    /// and counted in WebhookCounters::dropped.
+    std::size_t max_queued = 100000;
+};
+
+/// Which signing key (Simulator::webhook_public_key_pem).
+enum class WebhookKey { Ed25519, Rsa };
+
+/// What the webhook sender has done (Simulator::webhook_counters).
+struct WebhookCounters {
+    int events = 0;         ///< distinct events generated (API changes and emit_webhook)
+    int deliveries = 0;     ///< POSTs attempted (events x repeat, once a URL is set)
+    int delivered_2xx = 0;  ///< POSTs answered 2xx
+    int failed = 0;         ///< POSTs answered otherwise, or that got no answer
+    int last_status = 0;    ///< the last POST's status; 0: none yet, or no answer
+    int pending = 0;        ///< events queued or being delivered
+    int dropped = 0;        ///< events dropped beyond Webhooks::max_queued
+};
+
 struct Options {
     std::string host = "127.0.0.1";
     int port = 0;  ///< 0: an ephemeral port, see Simulator::port()
@@ -191,6 +235,10 @@ struct Options {
     /// Called after every request (from the server's threads), e.g. for --log-requests.
     std::function<void(const RequestRecord&)> on_request;
     std::size_t request_log_capacity = 10000;  ///< oldest records are dropped beyond this
+    /// Set: changes made through the API are sent as signed GHL webhooks (see Webhooks). The
+    /// constructor throws std::invalid_argument on a bad URL, a key of the wrong type or a
+    /// repeat outside 1-100. Unset: no events are generated.
+    std::optional<Webhooks> webhooks;
 };
 
 /// The id of the n-th further sub-account (n >= 1, see Options::extra_locations):
@@ -251,9 +299,45 @@ public:
     /// Forgets every budget's burst and daily usage.
     void reset_rate_limits();
 
+    // ---- webhooks (each throws std::logic_error when Options::webhooks is unset) ----
+
+    /// Where events go from now on (thread-safe). Events queued while there was no URL are sent
+    /// to this one. "" pauses delivery. std::invalid_argument unless an http(s) URL.
+    void set_webhook_url(std::string url);
+    /// The public half of a signing key as an SPKI PEM ("-----BEGIN PUBLIC KEY-----"), what a
+    /// receiver is configured with. The RSA key is generated here if it was not yet;
+    /// std::logic_error for WebhookKey::Rsa when Webhooks::sign_rsa is off and no RSA key was
+    /// given.
+    std::string webhook_public_key_pem(WebhookKey kind) const;
+    /// Waits until every queued event has been delivered (or failed); false on timeout (e.g.
+    /// while there is no URL).
+    bool flush_webhooks(std::chrono::milliseconds timeout);
+    WebhookCounters webhook_counters() const;
+    /// Sends an arbitrary event (e.g. an INSTALL) like the simulator's own: adds `webhookId` and
+    /// `timestamp` when absent, then queues it to be signed and POSTed. std::invalid_argument
+    /// unless `payload` is an object. After stop() it is dropped.
+    void emit_webhook(nlohmann::json payload);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+/// Webhook signing exactly as GHL does it (../shared/reference/ghl-api.md N5), for tests and
+/// benchmarks that forge deliveries. Keys are PEM text (PKCS#8 or traditional private keys); every
+/// function throws std::runtime_error when OpenSSL refuses (not a key, wrong key type).
+///
+/// Pure Ed25519 (no prehash) over `body`, base64 of the 64-byte signature (no newlines): the
+/// X-GHL-Signature header value.
+std::string sign_ed25519_base64(const std::string& private_pem, std::string_view body);
+/// RSASSA-PKCS1-v1_5 with SHA-256 over `body`, base64: the X-WH-Signature header value.
+std::string sign_rsa_sha256_base64(const std::string& private_pem, std::string_view body);
+/// A fresh Ed25519 private key, PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----").
+std::string generate_ed25519_private_pem();
+/// A fresh RSA private key of `bits` bits (1024-16384; std::invalid_argument otherwise), PKCS#8
+/// PEM. 2048 bits take a noticeable fraction of a second; generate once per process in tests.
+std::string generate_rsa_private_pem(int bits);
+/// The SPKI PEM ("-----BEGIN PUBLIC KEY-----") of a private key.
+std::string public_pem_of(const std::string& private_pem);
 
 }  // namespace ghlsim
