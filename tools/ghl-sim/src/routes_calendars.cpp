@@ -275,6 +275,7 @@ Reply book(Call& call) {
     a.date_added = store.stamp(call.now);
     a.date_updated = a.date_added;
     ++store.counters.appointments_created;
+    call.emit([&] { return appointment_event(store, a, "AppointmentCreate"); });
     const Json out = store.appointment_json(a);
     store.appointments.emplace(a.id, std::move(a));
     return {200, out};
@@ -326,6 +327,7 @@ Reply update_appointment(Call& call) {
     next.date_updated = store.stamp(call.now);
     a = next;
     ++store.counters.appointments_updated;
+    call.emit([&] { return appointment_event(store, a, "AppointmentUpdate"); });
     return {200, store.appointment_json(a)};
 }
 
@@ -335,7 +337,9 @@ Reply get_appointment(Call& call) {
 }
 
 Reply delete_event(Call& call) {
-    const std::string id = appointment_or_400(call.store, call.param("eventId")).id;
+    const Appointment& a = appointment_or_400(call.store, call.param("eventId"));
+    call.emit([&] { return appointment_event(call.store, a, "AppointmentDelete"); });
+    const std::string id = a.id;
     call.store.appointments.erase(id);
     ++call.store.counters.appointments_deleted;
     return {201, {{"succeeded", true}}};

@@ -149,6 +149,14 @@ void apply_contact(Store& store, Contact& c, const Json& body) {
                                {"matchingField", field}}}});
 }
 
+/// ContactUpdate for a changed contact, and ContactTagUpdate as well when its tags changed.
+void emit_update(Call& call, const Contact& c, const std::vector<std::string>& tags_before) {
+    call.emit([&] { return contact_event(call.store, c, "ContactUpdate"); });
+    if (c.tags != tags_before) {
+        call.emit([&] { return contact_event(call.store, c, "ContactTagUpdate"); });
+    }
+}
+
 Contact& create_contact(Store& store, const Json& body, Ms now) {
     Contact c;
     c.id = store.new_id();
@@ -174,6 +182,7 @@ Reply create(Call& call) {
         }
     }
     Contact& c = create_contact(call.store, body, call.now);
+    call.emit([&] { return contact_event(call.store, c, "ContactCreate"); });
     Json contact = call.store.contact_json(c);
     contact["deleted"] = false;
     return {201, {{"contact", contact}}};
@@ -191,12 +200,15 @@ Reply upsert(Call& call) {
         force_new ? nullptr : store.find_duplicate(str(body, "email"), str(body, "phone"));
     if (existing != nullptr) {
         Contact& c = store.contacts.at(existing->id);
+        const std::vector<std::string> tags_before = c.tags;
         apply_contact(store, c, body);
         c.date_updated = store.stamp(call.now);
         ++store.counters.contacts_updated;
+        emit_update(call, c, tags_before);
         return {200, {{"new", false}, {"contact", store.contact_json(c)}, {"traceId", store.trace_id()}}};
     }
     Contact& c = create_contact(store, body, call.now);
+    call.emit([&] { return contact_event(store, c, "ContactCreate"); });
     return {200, {{"new", true}, {"contact", store.contact_json(c)}, {"traceId", store.trace_id()}}};
 }
 
@@ -223,9 +235,11 @@ Reply update(Call& call) {
             duplicate_error(*dup, matched);
         }
     }
+    const std::vector<std::string> tags_before = c.tags;
     apply_contact(store, c, body);
     c.date_updated = store.stamp(call.now);
     ++store.counters.contacts_updated;
+    emit_update(call, c, tags_before);
     return {200, {{"succeded", true}, {"contact", store.contact_json(c)}}};
 }
 
@@ -233,6 +247,7 @@ Reply remove(Call& call) {
     Store& store = call.store;
     const Contact& c = contact_or_400(store, call.param("contactId"));
     const std::string id = c.id;
+    call.emit([&] { return contact_event(store, c, "ContactDelete"); });
     std::erase_if(store.notes, [&](const auto& kv) { return kv.second.contact_id == id; });
     std::erase_if(store.tasks, [&](const auto& kv) { return kv.second.contact_id == id; });
     store.contacts.erase(id);
@@ -251,11 +266,15 @@ Reply add_tags(Call& call) {
     Contact& c = contact_or_400(call.store, call.param("contactId"));
     const Json& body = call.body();
     validate_body(body, {{"tags", Kind::kStringArray, true}});
+    const std::vector<std::string> tags_before = c.tags;
     for (const std::string& tag : clean_tags(body["tags"])) {
         if (std::find(c.tags.begin(), c.tags.end(), tag) == c.tags.end()) c.tags.push_back(tag);
         call.store.ensure_tag(tag);
     }
     c.date_updated = call.store.stamp(call.now);
+    if (c.tags != tags_before) {
+        call.emit([&] { return contact_event(call.store, c, "ContactTagUpdate"); });
+    }
     return {201, {{"tags", c.tags}}};
 }
 
@@ -263,8 +282,12 @@ Reply remove_tags(Call& call) {
     Contact& c = contact_or_400(call.store, call.param("contactId"));
     const Json& body = call.body();
     validate_body(body, {{"tags", Kind::kStringArray, true}});
+    const std::vector<std::string> tags_before = c.tags;
     for (const std::string& tag : clean_tags(body["tags"])) std::erase(c.tags, tag);
     c.date_updated = call.store.stamp(call.now);
+    if (c.tags != tags_before) {
+        call.emit([&] { return contact_event(call.store, c, "ContactTagUpdate"); });
+    }
     return {200, {{"tags", c.tags}}};
 }
 
@@ -315,6 +338,7 @@ Reply create_note(Call& call) {
     apply_note(n, body);
     n.date_added = call.store.stamp(call.now);
     ++call.store.counters.notes_created;
+    call.emit([&] { return note_event(call.store, n); });
     const Json out = call.store.note_json(n);
     call.store.notes.emplace(n.id, std::move(n));
     return {201, {{"note", out}}};
@@ -386,6 +410,7 @@ Reply create_task(Call& call) {
     apply_task(t, body);
     t.date_added = call.store.stamp(call.now);
     ++call.store.counters.tasks_created;
+    call.emit([&] { return task_event(call.store, t); });
     const Json out = call.store.task_json(t);
     call.store.tasks.emplace(t.id, std::move(t));
     return {201, {{"task", out}}};

@@ -283,6 +283,7 @@ Reply send(Call& call) {
     m.date_added = at;
     const Message& stored = store.add_message(std::move(m));
     ++store.counters.messages_sent;
+    call.emit([&] { return message_event(store, stored); });
     Json out = {{"conversationId", conv.id},
                 {"messageId", stored.id},
                 {"msg", stored.status == "scheduled" ? "Message scheduled successfully."
@@ -341,6 +342,7 @@ Reply inbound(Call& call) {
     m.date_added = at;
     const Message& stored = store.add_message(std::move(m));
     ++store.counters.messages_inbound;
+    call.emit([&] { return message_event(store, stored, str(body, "conversationProviderId")); });
     Json out = {{"success", true},
                 {"conversationId", conv.id},
                 {"messageId", stored.id},

@@ -310,11 +310,23 @@ Opportunity& create_opportunity(Store& store, const Json& body, Ms now) {
     return it->second;
 }
 
+/// OpportunityStageUpdate when `after` moved (stage or pipeline), OpportunityStatusUpdate when
+/// its status changed.
+void emit_changes(Call& call, const Opportunity& before, const Opportunity& after) {
+    if (after.stage_id != before.stage_id || after.pipeline_id != before.pipeline_id) {
+        call.emit([&] { return opportunity_event(call.store, after, "OpportunityStageUpdate"); });
+    }
+    if (after.status != before.status) {
+        call.emit([&] { return opportunity_event(call.store, after, "OpportunityStatusUpdate"); });
+    }
+}
+
 Reply create(Call& call) {
     const Json& body = call.body();
     validate_body(body, create_fields());
     check_location(call.store, str(body, "locationId"));
     const Opportunity& o = create_opportunity(call.store, body, call.now);
+    call.emit([&] { return opportunity_event(call.store, o, "OpportunityCreate"); });
     return {201, {{"opportunity", call.store.opportunity_json(o)}}};
 }
 
@@ -327,6 +339,7 @@ Reply update(Call& call) {
     if (next.pipeline_id != o.pipeline_id) {
         check_duplicate(call.store, o.contact_id, next.pipeline_id, o.id);
     }
+    emit_changes(call, o, next);
     o = next;
     ++call.store.counters.opportunities_updated;
     return {200, {{"opportunity", call.store.opportunity_json(o)}}};
@@ -338,13 +351,16 @@ Reply update_status(Call& call) {
     validate_body(body, {{"status", Kind::kString, true, kStatusEnum}, {"lostReasonId", Kind::kString}});
     Opportunity next = o;
     apply(call.store, next, body, call.store.stamp(call.now));
+    emit_changes(call, o, next);
     o = next;
     ++call.store.counters.opportunities_updated;
     return {200, {{"succeded", true}}};
 }
 
 Reply remove(Call& call) {
-    const std::string id = opportunity_or_400(call.store, call.param("id")).id;
+    const Opportunity& o = opportunity_or_400(call.store, call.param("id"));
+    call.emit([&] { return opportunity_event(call.store, o, "OpportunityDelete"); });
+    const std::string id = o.id;
     call.store.opportunities.erase(id);
     ++call.store.counters.opportunities_deleted;
     return {200, {{"succeded", true}}};
@@ -383,6 +399,7 @@ Reply upsert(Call& call) {
     if (existing != nullptr) {
         Opportunity next = *existing;
         apply(store, next, body, store.stamp(call.now));
+        emit_changes(call, *existing, next);
         *existing = next;
         ++store.counters.opportunities_updated;
         return {200, {{"opportunity", store.opportunity_json(*existing)}, {"new", false}}};
@@ -392,6 +409,7 @@ Reply upsert(Call& call) {
     if (!body.contains("name")) missing.push_back("name should not be empty");
     if (!missing.empty()) throw ApiError::unprocessable(std::move(missing));
     const Opportunity& o = create_opportunity(store, body, call.now);
+    call.emit([&] { return opportunity_event(store, o, "OpportunityCreate"); });
     return {200, {{"opportunity", store.opportunity_json(o)}, {"new", true}}};
 }
 
