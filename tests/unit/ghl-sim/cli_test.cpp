@@ -1,15 +1,19 @@
 // The ghl-sim binary: prints its URL, serves, stops cleanly on SIGTERM/SIGINT, rejects bad flags.
-#include "sim_support.hpp"
+#include "webhook_support.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 extern char** environ;
@@ -164,6 +168,82 @@ TEST(Cli, PrintSeedAndBadFlags) {
           std::vector<std::string>{"--locations", "101"},
           std::vector<std::string>{"--client-id", "x-y"},  // needs --oauth
           std::vector<std::string>{"--oauth", "--access-ttl", "0"}}) {
+        Child c = spawn(bad);
+        EXPECT_EQ(read_until(c.out, ""), "") << bad[0];
+        EXPECT_GT(wait_exit(c.pid), 2) << bad[0];
+        ::close(c.out);
+    }
+}
+
+TEST(Cli, SendsSignedWebhooksAndWritesThePublicKeys) {
+    Receiver receiver;
+    char dir_template[] = "/tmp/ghl-sim-keys-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir_template), nullptr);
+    const std::filesystem::path dir = std::filesystem::path(dir_template) / "keys";
+    Child child = spawn({"--port", "0", "--token", "cli-a", "--webhook-url", receiver.url(),
+                         "--webhook-repeat", "2", "--webhook-keys-dir", dir.string()});
+    const std::string line = read_until(child.out, "\n");
+    ASSERT_EQ(line.rfind("http://127.0.0.1:", 0), 0u) << line;
+    const int port = std::stoi(line.substr(std::strlen("http://127.0.0.1:")));
+    {
+        httplib::Client client("127.0.0.1", port);
+        const httplib::Headers headers = {{"Authorization", "Bearer cli-a"}, {"Version", kV1}};
+        const Json body = {{"locationId", ghlsim::kDefaultLocationId},
+                           {"email", "cli@example.com"}};
+        auto r = client.Post("/contacts/", headers, body.dump(), "application/json");
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->status, 201) << r->body;
+    }
+    ASSERT_TRUE(receiver.wait_for_deliveries(2, 5s));
+    ::kill(child.pid, SIGTERM);
+    EXPECT_EQ(wait_exit(child.pid), 0);
+    ::close(child.out);
+
+    const auto read = [&](const char* name) {
+        const std::filesystem::path path = dir / name;
+        struct stat st {};
+        EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+        EXPECT_EQ(st.st_mode & 0777, 0644u) << path;
+        std::ifstream in(path);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    };
+    const std::string ed_pem = read("ed25519-public.pem");
+    const std::string rsa_pem = read("rsa-public.pem");
+    const std::vector<Delivery> got = receiver.deliveries();
+    ASSERT_EQ(got.size(), 2u);  // --webhook-repeat 2: the same event twice
+    EXPECT_EQ(got[0].body, got[1].body);
+    EXPECT_EQ(got[0].json()["type"], "ContactCreate");
+    EXPECT_EQ(got[0].json()["email"], "cli@example.com");
+    EXPECT_TRUE(verifies(ed_pem, Alg::kEd25519, got[0].body, got[0].ghl_signature));
+    EXPECT_TRUE(verifies(rsa_pem, Alg::kRsaSha256, got[0].body, got[0].wh_signature));
+    std::filesystem::remove_all(dir_template);
+}
+
+TEST(Cli, WebhooksWithoutRsaAndBadWebhookFlags) {
+    Receiver receiver;
+    char dir_template[] = "/tmp/ghl-sim-keys-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir_template), nullptr);
+    Child child = spawn({"--port", "0", "--webhook-url", receiver.url(), "--webhook-no-rsa",
+                         "--webhook-keys-dir", dir_template});
+    const std::string line = read_until(child.out, "\n");
+    EXPECT_EQ(line.rfind("http://127.0.0.1:", 0), 0u) << line;
+    ::kill(child.pid, SIGTERM);
+    EXPECT_EQ(wait_exit(child.pid), 0);
+    ::close(child.out);
+    const std::filesystem::path keys(dir_template);
+    EXPECT_TRUE(std::filesystem::exists(keys / "ed25519-public.pem"));
+    EXPECT_FALSE(std::filesystem::exists(keys / "rsa-public.pem"));
+    std::filesystem::remove_all(dir_template);
+
+    Child bad_url = spawn({"--webhook-url", "ftp://127.0.0.1/hooks"});
+    read_until(bad_url.out, "");
+    EXPECT_EQ(wait_exit(bad_url.pid), 2);
+    ::close(bad_url.out);
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"--webhook-repeat", "2"},  // needs --webhook-url
+          std::vector<std::string>{"--webhook-url", receiver.url(), "--webhook-repeat", "0"}}) {
         Child c = spawn(bad);
         EXPECT_EQ(read_until(c.out, ""), "") << bad[0];
         EXPECT_GT(wait_exit(c.pid), 2) << bad[0];

@@ -2,6 +2,7 @@
 //
 //   ghl-sim --port 8910 --seed 42 --token sandbox-token --rate 100/10s --faults 5xx=0.05
 //   ghl-sim --port 8910 --locations 3 --oauth --client-id myapp-x --redirect-uri http://...
+//   ghl-sim --port 8910 --webhook-url http://127.0.0.1:8787/webhooks/ghl --webhook-keys-dir keys
 //
 // Prints the base URL on stdout (one line, for scripts) and logs to stderr; stops cleanly on
 // SIGINT or SIGTERM.
@@ -12,9 +13,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <pthread.h>
@@ -44,6 +49,23 @@ nlohmann::ordered_json facts_json(const ghlsim::SeedFacts& f) {
             {"upcomingAppointmentIds", f.upcoming_appointment_ids}};
 }
 
+/// Writes `text` to `path`, mode 0644 whatever the umask; false (and a message) on failure.
+bool write_public_file(const std::filesystem::path& path, const std::string& text) {
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << text;
+        if (!out.flush()) {
+            std::cerr << "ghl-sim: cannot write " << path.string() << "\n";
+            return false;
+        }
+    }
+    if (::chmod(path.c_str(), 0644) != 0) {
+        std::cerr << "ghl-sim: cannot chmod " << path.string() << "\n";
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +81,10 @@ int main(int argc, char** argv) {
     bool oauth = false;
     ghlsim::OAuthApp oauth_app;
     int locations = 1;
+    std::string webhook_url;
+    int webhook_repeat = 1;
+    std::string webhook_keys_dir;
+    bool webhook_no_rsa = false;
     app.add_option("--port", opts.port, "TCP port (0: any free port)")->capture_default_str();
     app.add_option("--host", opts.host, "address to listen on")->capture_default_str();
     app.add_option("--seed", opts.seed, "seed of the deterministic sub-account data")
@@ -111,6 +137,22 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str()
         ->needs(oauth_flag);
+    auto* webhook_flag = app.add_option(
+        "--webhook-url", webhook_url,
+        "POST a signed GHL webhook (X-GHL-Signature Ed25519, X-WH-Signature RSA) to this URL for "
+        "every change made through the API");
+    app.add_option("--webhook-repeat", webhook_repeat,
+                   "send every webhook N times (same bytes, same webhookId) to test dedupe")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str()
+        ->needs(webhook_flag);
+    app.add_option("--webhook-keys-dir", webhook_keys_dir,
+                   "write the signing keys' public halves there (ed25519-public.pem, "
+                   "rsa-public.pem) for the receiver")
+        ->needs(webhook_flag);
+    app.add_flag("--webhook-no-rsa", webhook_no_rsa,
+                 "leave out the legacy X-WH-Signature (RSA) header")
+        ->needs(webhook_flag);
     app.add_flag("--print-seed", print_seed,
                  "print the seed facts (ids the seed makes stale, waiting, ...) as JSON and exit");
     CLI11_PARSE(app, argc, argv);
@@ -142,6 +184,13 @@ int main(int argc, char** argv) {
         }
         opts.oauth = oauth_app;
     }
+    if (!webhook_url.empty()) {
+        ghlsim::Webhooks webhooks;
+        webhooks.url = webhook_url;
+        webhooks.repeat = webhook_repeat;
+        webhooks.sign_rsa = !webhook_no_rsa;
+        opts.webhooks = webhooks;
+    }
     if (log_requests) {
         opts.on_request = [](const ghlsim::RequestRecord& r) {
             spdlog::info("{} {}{}{} -> {}", r.method, r.path, r.query.empty() ? "" : "?", r.query,
@@ -170,6 +219,18 @@ int main(int argc, char** argv) {
         std::cout << facts_json(sim.seed_facts()).dump(2) << std::endl;
         return 0;
     }
+    if (opts.webhooks && !webhook_keys_dir.empty()) {
+        const std::filesystem::path dir(webhook_keys_dir);
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (!write_public_file(dir / "ed25519-public.pem",
+                               sim.webhook_public_key_pem(ghlsim::WebhookKey::Ed25519)) ||
+            (!webhook_no_rsa &&
+             !write_public_file(dir / "rsa-public.pem",
+                                sim.webhook_public_key_pem(ghlsim::WebhookKey::Rsa)))) {
+            return 1;
+        }
+    }
     try {
         sim.start();
     } catch (const std::exception& e) {
@@ -190,6 +251,12 @@ int main(int argc, char** argv) {
         spdlog::info("company {}: {} sub-accounts: {}", sim.company_id(), sim.location_ids().size(),
                      ids);
     }
+    if (opts.webhooks) {
+        spdlog::info("webhooks to {} (Ed25519{}{}){}", opts.webhooks->url,
+                     webhook_no_rsa ? "" : " and RSA", webhook_repeat > 1 ? ", each sent " : "",
+                     webhook_repeat > 1 ? std::to_string(webhook_repeat) + " times" : "");
+        if (!webhook_keys_dir.empty()) spdlog::info("public keys in {}", webhook_keys_dir);
+    }
     if (opts.oauth) {
         const std::string redirect = opts.oauth->redirect_uris.empty()
                                          ? std::string("http://localhost/callback")
@@ -207,5 +274,10 @@ int main(int argc, char** argv) {
     const ghlsim::Counters c = sim.counters();
     spdlog::info("served {} requests ({} rate limited, {} injected faults)", c.requests,
                  c.rate_limited, c.faults);
+    if (opts.webhooks) {
+        const ghlsim::WebhookCounters w = sim.webhook_counters();
+        spdlog::info("webhooks: {} events, {} POSTs, {} answered 2xx, {} failed, {} unsent",
+                     w.events, w.deliveries, w.delivered_2xx, w.failed, w.pending + w.dropped);
+    }
     return 0;
 }
