@@ -194,7 +194,7 @@ int voice_export(Config& c, const std::string& platform, const std::string& url,
     }
     std::vector<json> definitions;
     std::string missing;
-    for (const auto& name : voice::voice_tools()) {
+    for (const auto& name : tools::composite_toolsets().at("voice")) {
         if (auto tool = app->server().registry().find_tool(name)) definitions.push_back(tool->definition);
         else missing += (missing.empty() ? "" : ", ") + name;
     }
@@ -242,7 +242,7 @@ int keys_create(const Config& c, const std::string& name, const std::vector<std:
         std::fprintf(stderr, "invalid key name \"%s\": %s\n", name.c_str(), problem.c_str());
         return 2;
     }
-    const auto valid = tools::all_toolsets();
+    const auto valid = tools::toolset_names();
     for (const auto& t : toolsets) {
         if (std::find(valid.begin(), valid.end(), t) == valid.end()) {
             std::fprintf(stderr, "unknown toolset \"%s\"; toolsets: %s\n", t.c_str(), joined(valid, "").c_str());
@@ -336,7 +336,7 @@ int run(int argc, char** argv) {
     cli.add_option("--toolsets", c.surface.toolsets,
                    "Toolsets to offer, comma-separated (env GHL_MCP_TOOLSETS; default: contacts, "
                    "calendars, opportunities, conversations, workflows, analysis; `all` adds location "
-                   "and payments)")
+                   "and payments; `voice` is the eight tools a phone agent needs)")
         ->delimiter(',');
     cli.add_option("--tools", c.surface.tools,
                    "Offer exactly these tools, comma-separated (env GHL_MCP_TOOLS)")

@@ -1,6 +1,7 @@
 #include "app/keys.hpp"
 
 #include "mcp/crypto.hpp"
+#include "tools/catalog.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -38,12 +39,15 @@ bool Principal::allows_location(const std::string& location) const {
     return locations.empty() || std::find(locations.begin(), locations.end(), location) != locations.end();
 }
 
-bool Principal::allows_tool(const mcp::Tool& tool) const { return allows_tool(tool.toolset, tool.read_only()); }
+bool Principal::allows_tool(const mcp::Tool& tool) const {
+    return allows_tool(tool.toolset, tool.name(), tool.read_only());
+}
 
-bool Principal::allows_tool(const std::string& toolset, bool tool_read_only) const {
+bool Principal::allows_tool(const std::string& toolset, const std::string& tool, bool tool_read_only) const {
     if (read_only && !tool_read_only) return false;
     if (toolsets.empty() || toolset == "server") return true;
-    return std::find(toolsets.begin(), toolsets.end(), toolset) != toolsets.end();
+    return std::any_of(toolsets.begin(), toolsets.end(),
+                       [&](const std::string& allowed) { return tools::toolset_covers(allowed, tool, toolset); });
 }
 
 const Principal* principal_of(const std::any& principal) { return std::any_cast<Principal>(&principal); }

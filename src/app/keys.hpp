@@ -25,9 +25,9 @@ struct Principal {
 
     bool allows_location(const std::string& location) const;
     /// Toolset and read-only rules; the "server" toolset (get_server_status) is in every scope,
-    /// as it is in every --toolsets surface.
+    /// as it is in every --toolsets surface, and a composite toolset ("voice") covers its tools.
     bool allows_tool(const mcp::Tool& tool) const;
-    bool allows_tool(const std::string& toolset, bool tool_read_only) const;
+    bool allows_tool(const std::string& toolset, const std::string& tool, bool tool_read_only) const;
 };
 
 /// The Principal in a request's principal slot, or null when the caller is unrestricted.

@@ -272,7 +272,7 @@ std::function<void(const std::string& tool, mcp::ToolContext& ctx)> App::referen
         const Principal* p = principal_of(ctx.principal());
         if (!p) return;
         auto it = catalog.find(tool);
-        if (it == catalog.end() || !p->allows_tool(it->second.first, it->second.second))
+        if (it == catalog.end() || !p->allows_tool(it->second.first, tool, it->second.second))
             throw mcp::RpcError(mcp::ErrorCode::kInvalidParams,
                                 "The API key \"" + p->name + "\" may not read this: it comes from the tool " +
                                     tool + ", which is outside the key's scope");
@@ -346,6 +346,7 @@ std::function<mcp::AuthDecision(const mcp::HeaderMap&)> App::authenticator() con
 
 voice::VoiceOptions App::voice_options() const {
     voice::VoiceOptions o;
+    o.tools = tools::composite_toolsets().at("voice");
     o.budget = config_.voice_budget;
     o.vapi_secret = config_.vapi_secret;
     o.vapi_hmac_secret = config_.vapi_hmac_secret;
@@ -354,7 +355,7 @@ voice::VoiceOptions App::voice_options() const {
     // A platform credential acts for the operator's voice agent: any sub-account, and (enforced
     // by the voice service) only the voice toolset. The name cannot collide with a key's name.
     o.platform_principal = [](const std::string& platform) -> std::any {
-        return Principal{"voice:" + platform, {}, {}, false};
+        return Principal{"voice:" + platform, {}, {"voice"}, false};
     };
     o.principal_name = [](const std::any& principal) {
         const Principal* p = principal_of(principal);

@@ -79,6 +79,28 @@ std::vector<std::string> all_toolsets() {
             "workflows",     "location",  "payments",  "analysis"};
 }
 
+const std::map<std::string, std::vector<std::string>>& composite_toolsets() {
+    static const std::map<std::string, std::vector<std::string>> sets = {
+        {"voice",
+         {"find_contact", "get_free_slots", "book_appointment", "reschedule_appointment", "cancel_appointment",
+          "add_contact_note", "send_message", "update_opportunity"}},
+    };
+    return sets;
+}
+
+std::vector<std::string> toolset_names() {
+    auto names = all_toolsets();
+    for (const auto& [name, members] : composite_toolsets()) names.push_back(name);
+    return names;
+}
+
+bool toolset_covers(const std::string& toolset, const std::string& tool, const std::string& tool_toolset) {
+    if (toolset == tool_toolset) return true;
+    auto it = composite_toolsets().find(toolset);
+    return it != composite_toolsets().end() &&
+           std::find(it->second.begin(), it->second.end(), tool) != it->second.end();
+}
+
 namespace {
 std::string joined(const std::vector<std::string>& names) {
     std::string out;
@@ -96,14 +118,19 @@ std::vector<Definition> select(const Surface& surface) {
     const auto names = all_toolsets();
     const std::set<std::string> known_sets(names.begin(), names.end());
     std::set<std::string> wanted_sets;
+    std::set<std::string> composite_members;  // tools a named composite toolset brings in
     const auto& named = surface.toolsets.empty() ? default_toolsets() : surface.toolsets;
     for (const auto& t : named) {
         if (t == "all") {
             wanted_sets = known_sets;
             continue;
         }
+        if (auto c = composite_toolsets().find(t); c != composite_toolsets().end()) {
+            composite_members.insert(c->second.begin(), c->second.end());
+            continue;
+        }
         if (!known_sets.count(t))
-            throw std::invalid_argument("unknown toolset \"" + t + "\"; toolsets: " + joined(all_toolsets()) +
+            throw std::invalid_argument("unknown toolset \"" + t + "\"; toolsets: " + joined(toolset_names()) +
                                         " (or all)");
         wanted_sets.insert(t);
     }
@@ -132,7 +159,7 @@ std::vector<Definition> select(const Surface& surface) {
             const bool extra = std::find(surface.extra_tools.begin(), surface.extra_tools.end(),
                                          name) != surface.extra_tools.end() &&
                                is_read_only(d);
-            if (!wanted_sets.count(d.toolset) && !extra) continue;
+            if (!wanted_sets.count(d.toolset) && !composite_members.count(name) && !extra) continue;
             if (surface.read_only && !is_read_only(d)) continue;
         }
         out.push_back(std::move(d));

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,6 +75,16 @@ struct Surface {
 const std::vector<std::string>& default_toolsets();
 /// Every toolset name, in catalog order (a definition naming another one is rejected).
 std::vector<std::string> all_toolsets();
+/// Toolsets made of tools that belong to other toolsets, by tool name: "voice" is what a phone
+/// agent needs (find the caller, free slots, book, reschedule, cancel, note, confirmation SMS,
+/// move the deal), in the order `ghl-mcp voice export` prints them. They select like any
+/// toolset (--toolsets voice, an API key's toolsets); no definition names them.
+const std::map<std::string, std::vector<std::string>>& composite_toolsets();
+/// Every name --toolsets and API keys accept: all_toolsets(), then the composite ones.
+std::vector<std::string> toolset_names();
+/// Whether the toolset `toolset` (plain or composite) covers the tool `tool` whose own toolset
+/// is `tool_toolset`.
+bool toolset_covers(const std::string& toolset, const std::string& tool, const std::string& tool_toolset);
 
 /// The definitions `surface` selects, in catalog order. Throws std::invalid_argument naming an
 /// unknown toolset or tool (and listing the valid names), or a tool named in `tools` that is not

@@ -70,13 +70,6 @@ std::string bearer_of(const httplib::Request& req) {
 
 }  // namespace
 
-const std::vector<std::string>& voice_tools() {
-    static const std::vector<std::string> v = {
-        "find_contact",       "get_free_slots",     "book_appointment", "reschedule_appointment",
-        "cancel_appointment", "add_contact_note", "send_message",     "update_opportunity"};
-    return v;
-}
-
 struct VoiceService::Entry {
     std::mutex mu;
     std::condition_variable cv;
@@ -220,13 +213,12 @@ std::vector<CallResult> VoiceService::run(const VoiceRequest& request, const std
             r.say = speak_error(call.name, call.problem);
             continue;
         }
-        const auto& offered = voice_tools();
+        const auto& offered = options_.tools;
         if (platform_only && std::find(offered.begin(), offered.end(), call.name) == offered.end()) {
-            r.say = speak_error(call.name, "\"" + utf8_prefix(call.name, 64) +
-                                               "\" is not one of the voice tools (" +
-                                               "find_contact, get_free_slots, book_appointment, "
-                                               "reschedule_appointment, cancel_appointment, "
-                                               "add_contact_note, send_message, update_opportunity)");
+            std::string names;
+            for (const auto& t : offered) names += (names.empty() ? "" : ", ") + t;
+            r.say = speak_error(call.name, "\"" + utf8_prefix(call.name, 64) + "\" is not one of the voice tools (" +
+                                               names + ")");
             continue;
         }
         if (busy) {

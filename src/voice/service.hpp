@@ -26,10 +26,9 @@ class Server;
 
 namespace voice {
 
-/// The voice toolset: the tools a phone agent needs, in the order they are exported.
-const std::vector<std::string>& voice_tools();
-
 struct VoiceOptions {
+    /// The voice toolset (the catalog's "voice"): the only tools a platform credential may call.
+    std::vector<std::string> tools;
     /// Time one voice request may take; past it, unfinished calls answer a speakable failure
     /// (and keep running, so a retry gets their result).
     std::chrono::milliseconds budget{2500};

@@ -50,6 +50,11 @@ std::string render() {
             ++count;
         }
     }
+    for (const auto& [set, members] : tools::composite_toolsets()) {
+        md << "\n**" << set << "** (a toolset of tools listed above: `--toolsets " << set << "`):";
+        for (std::size_t i = 0; i < members.size(); ++i) md << (i ? ", `" : " `") << members[i] << "`";
+        md << ".\n";
+    }
     md << "\n" << count << " tools. Generated from `schemas/tools/*.json` by `make docs`.\n" << kEnd;
     return md.str();
 }

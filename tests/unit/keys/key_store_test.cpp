@@ -138,9 +138,9 @@ TEST(KeyStore, RejectsDuplicateAndInvalidNames) {
     EXPECT_EQ(store.list().size(), 1u);
 }
 
-mcp::Tool tool(const std::string& toolset, bool read_only) {
+mcp::Tool tool(const std::string& toolset, bool read_only, const std::string& name = "t") {
     mcp::Tool t;
-    t.definition = {{"name", "t"}, {"annotations", {{"readOnlyHint", read_only}}}};
+    t.definition = {{"name", name}, {"annotations", {{"readOnlyHint", read_only}}}};
     t.toolset = toolset;
     return t;
 }
@@ -156,6 +156,12 @@ TEST(Principal, ToolsetAndReadOnlyRules) {
     EXPECT_FALSE(narrow.allows_tool(tool("calendars", true))) << "toolset outside the key";
     EXPECT_TRUE(narrow.allows_tool(tool("server", true))) << "get_server_status is in every scope";
     EXPECT_FALSE(narrow.allows_tool(tool("server", false)));
+
+    app::Principal phone{"phone", {}, {"voice"}, false};
+    EXPECT_TRUE(phone.allows_tool(tool("calendars", false, "book_appointment"))) << "in the voice toolset";
+    EXPECT_TRUE(phone.allows_tool(tool("contacts", true, "find_contact")));
+    EXPECT_FALSE(phone.allows_tool(tool("contacts", false, "delete_contact"))) << "contacts, not voice";
+    EXPECT_FALSE(phone.allows_tool(tool("calendars", true, "list_calendars")));
     EXPECT_TRUE(narrow.allows_location("loc1"));
     EXPECT_FALSE(narrow.allows_location("loc2"));
     EXPECT_FALSE(narrow.allows_location(""));

@@ -131,13 +131,37 @@ TEST(Catalog, SurfaceFilters) {
         }
 }
 
+TEST(Catalog, CompositeToolsetsNameCatalogToolsAndSelectExactlyThem) {
+    for (const auto& [set, members] : composite_toolsets()) {
+        SCOPED_TRACE(set);
+        const auto plain = all_toolsets();
+        EXPECT_EQ(std::find(plain.begin(), plain.end(), set), plain.end()) << "a composite name shadows a toolset";
+        std::vector<std::string> expected;  // catalog order, with get_server_status (always on)
+        std::size_t found = 0;
+        for (const auto& d : definitions()) {
+            const bool member = std::find(members.begin(), members.end(), d.wire["name"]) != members.end();
+            found += member;
+            if (member || d.toolset == "server") expected.push_back(d.wire["name"]);
+        }
+        EXPECT_EQ(found, members.size()) << "a member is not a catalog tool";
+        EXPECT_EQ(names(tools_list({{set}, {}, false})), expected);
+        for (const auto& d : definitions())
+            EXPECT_EQ(toolset_covers(set, d.wire["name"], d.toolset),
+                      std::find(members.begin(), members.end(), d.wire["name"]) != members.end())
+                << d.file;
+    }
+    // The voice toolset, read-only: what a phone agent may look up and nothing it could change.
+    EXPECT_EQ(names(tools_list({{"voice"}, {}, true})),
+              (std::vector<std::string>{"find_contact", "get_free_slots", "get_server_status"}));
+}
+
 // The committed snapshot: the full tools/list, and which tools each filter offers.
 TEST(Catalog, SnapshotIsUpToDate) {
     json snapshot = tools_list({{"all"}, {}, false});
     json filters = json::object();
     filters["default"] = names(tools_list({}));
     filters["read-only (default toolsets)"] = names(tools_list({{}, {}, true}));
-    for (const auto& set : all_toolsets()) filters["toolset " + set] = names(tools_list({{set}, {}, false}));
+    for (const auto& set : toolset_names()) filters["toolset " + set] = names(tools_list({{set}, {}, false}));
     filters["all"] = names(snapshot);
 
     const std::string dir = std::string(GHL_MCP_SOURCE_DIR) + "/tests/golden/tools/";

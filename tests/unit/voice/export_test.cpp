@@ -13,22 +13,24 @@ namespace {
 
 using json = nlohmann::json;
 
+const std::vector<std::string>& voice_tools() { return tools::composite_toolsets().at("voice"); }
+
 std::vector<json> voice_definitions() {
     std::vector<json> out;
-    for (const auto& name : voice::voice_tools())
+    for (const auto& name : voice_tools())
         for (const auto& d : tools::definitions())
             if (d.wire.at("name") == name) out.push_back(d.wire);
     return out;
 }
 
 TEST(VoiceExport, EveryVoiceToolIsInTheCatalog) {
-    EXPECT_EQ(voice_definitions().size(), voice::voice_tools().size());
+    EXPECT_EQ(voice_definitions().size(), voice_tools().size());
 }
 
 TEST(VoiceExport, VapiFunctionTools) {
     json tools = voice::export_tools({"vapi", "https://ghl.example.com/", "cred_123", std::chrono::milliseconds(2500)},
                                      voice_definitions());
-    ASSERT_EQ(tools.size(), voice::voice_tools().size());
+    ASSERT_EQ(tools.size(), voice_tools().size());
     const std::regex vapi_name("^[a-zA-Z0-9_-]{1,64}$");  // OpenAIFunction.name
     for (const auto& t : tools) {
         SCOPED_TRACE(t.dump());
@@ -51,7 +53,7 @@ TEST(VoiceExport, VapiFunctionTools) {
 TEST(VoiceExport, RetellCustomFunctions) {
     json tools = voice::export_tools({"retell", "http://127.0.0.1:8787", "", std::chrono::milliseconds(2500)},
                                      voice_definitions());
-    ASSERT_EQ(tools.size(), voice::voice_tools().size());
+    ASSERT_EQ(tools.size(), voice_tools().size());
     for (const auto& t : tools) {
         EXPECT_EQ(t["type"], "custom");
         EXPECT_EQ(t["url"], "http://127.0.0.1:8787/voice/retell");
@@ -77,7 +79,7 @@ TEST(VoiceExport, TheCliPrintsJsonOnStdout) {
     EXPECT_EQ(::pclose(p), 0);
     json tools = json::parse(out, nullptr, false);
     ASSERT_TRUE(tools.is_array()) << out;
-    EXPECT_EQ(tools.size(), voice::voice_tools().size());
+    EXPECT_EQ(tools.size(), voice_tools().size());
     EXPECT_EQ(tools[0]["url"], "https://h.example/voice/retell");
 }
 
