@@ -332,8 +332,11 @@ TEST_F(Mrtr, TamperedStateIsRejected) {
     forged_payload["s"]["step"] = 99;
     std::string forged = mcp::base64url_encode(forged_payload.dump()) + sealed.substr(dot);
 
+    // Change a character inside the MAC: the last one of unpadded base64url also carries two
+    // unused bits, so flipping it from 'A' to 'B' (one run in 16) left the MAC bytes unchanged.
     std::string flipped_mac = sealed;
-    flipped_mac.back() = flipped_mac.back() == 'A' ? 'B' : 'A';
+    char& c = flipped_mac[dot + 1 + 10];
+    c = c == 'A' ? 'B' : 'A';
 
     int calls_before = probe->ask_calls.load();
     for (const json& bad : {json(forged), json(flipped_mac), json("not-a-state"), json(sealed.substr(0, dot)),
