@@ -368,7 +368,9 @@ void WebhookSender::deliver(const Json& event, const WebhookTarget& target) {
             fresh->set_connection_timeout(config_.timeout);
             fresh->set_read_timeout(config_.timeout);
             fresh->set_write_timeout(config_.timeout);
-            fresh->set_keep_alive(true);
+            // One connection per delivery, as from separate delivery workers: an idle kept-alive
+            // connection would hold a receiver's shutdown for its whole keep-alive timeout.
+            fresh->set_keep_alive(false);
             fresh->set_tcp_nodelay(true);
             client_ = std::move(fresh);
             client_origin_ = target.origin;
