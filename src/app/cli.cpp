@@ -51,7 +51,8 @@ std::string connect_help(const Config& c, const std::string& url) {
     h += "  MCP endpoint (Streamable HTTP):  " + url + "/mcp\n";
     h += "  Legacy HTTP+SSE clients (n8n):   " + url + "/sse\n";
     h += "  Voice agents: Vapi server URL    " + url + "/voice/vapi\n";
-    h += "                Retell functions   " + url + "/voice/retell (or /voice/retell/TOOL, args only)\n\n";
+    h += "                Retell functions   " + url + "/voice/retell (or /voice/retell/TOOL, args only)\n";
+    h += "  GHL webhooks (your app's URL):   " + url + "/webhooks/ghl\n\n";
     h += "  Try a tool with curl (one stateless 2026-07-28 request):\n";
     h += "    curl -s " + url + "/mcp" + auth +
          " -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n"
@@ -80,6 +81,13 @@ int serve(Config& c) {
                      "act on your CRM. Create API keys (ghl-mcp keys create NAME, with "
                      "GHL_MCP_API_KEYS_FILE set) or set GHL_MCP_API_KEY (clients then send "
                      "Authorization: Bearer <key>), or bind to 127.0.0.1.\n",
+                     c.http_host.c_str());
+        return 2;
+    }
+    if (exposed && c.webhooks_insecure) {
+        std::fprintf(stderr,
+                     "Refusing --webhooks-insecure on %s: anyone could post fake GHL events. It is for "
+                     "local testing on 127.0.0.1 only.\n",
                      c.http_host.c_str());
         return 2;
     }
@@ -119,6 +127,21 @@ int serve(Config& c) {
     // Voice agents (Vapi, Retell) on the same server, through the same dispatcher.
     auto voice = a->make_voice();
     voice->mount(transport.raw());
+    // GHL webhooks: verified, deduplicated, stored, then shown to subscribed sessions.
+    std::unique_ptr<events::Receiver> webhooks;
+    try {
+        webhooks = a->make_webhooks(url);
+    } catch (const std::exception& e) {
+        spdlog::critical("webhooks: {}", e.what());
+        return 1;
+    }
+    if (webhooks) {
+        webhooks->mount(transport.raw());
+        spdlog::info("GHL webhooks: POST {}/webhooks/ghl -> event store {}{}", url, a->events()->path(),
+                     c.webhooks_insecure ? " (UNSIGNED DELIVERIES ACCEPTED: --webhooks-insecure)" : "");
+    } else {
+        spdlog::warn("GHL webhooks: off (no event store; set GHL_MCP_EVENTS_DB)");
+    }
     std::thread warm([&] { a->warm_up(); });
     std::thread watcher([&] {
         while (!mcp::stop_requested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -381,6 +404,17 @@ int run(int argc, char** argv) {
                               "Seconds a voice request (/voice/vapi, /voice/retell) may take before it "
                               "answers a speakable failure (env GHL_MCP_VOICE_BUDGET; default 2.5)")
             ->check(CLI::Range(0.1, 60.0));
+    cli.add_option("--events-db", c.events_db,
+                   "SQLite store of GHL webhook events (env GHL_MCP_EVENTS_DB; default "
+                   "~/.local/state/ghl-mcp/events.db, in memory with --sandbox; off: none)");
+    serve_cmd->add_option("--webhook-public-key", c.webhook_public_key_file,
+                          "File with the Ed25519 public key (PEM) that checks X-GHL-Signature on "
+                          "/webhooks/ghl (env GHL_MCP_WEBHOOK_PUBLIC_KEY; default: GHL's published key)");
+    serve_cmd->add_option("--webhook-rsa-key", c.webhook_rsa_key_file,
+                          "File with the RSA public key (PEM) for the legacy X-WH-Signature, or none "
+                          "(env GHL_MCP_WEBHOOK_RSA_KEY; default: GHL's published key)");
+    serve_cmd->add_flag("--webhooks-insecure", c.webhooks_insecure,
+                        "Accept unsigned webhook deliveries (local testing only; loopback binds only)");
     bool no_legacy = false;
     serve_cmd->add_flag("--no-legacy-sse", no_legacy, "Disable the legacy HTTP+SSE transport (/sse, /messages)");
 

@@ -90,6 +90,23 @@ void apply_environment(Config& c, const EnvLookup& env) {
     if (auto v = env("GHL_MCP_VAPI_HMAC_SECRET")) c.vapi_hmac_secret = trim(*v);
     if (auto v = env("GHL_MCP_RETELL_API_KEY")) c.retell_api_key = trim(*v);
     if (auto v = env("GHL_MCP_VOICE_BUDGET"); v && !trim(*v).empty()) c.voice_budget = parse_voice_budget(trim(*v));
+    if (c.events_db.empty()) c.events_db = env("GHL_MCP_EVENTS_DB").value_or("");
+    if (c.webhook_public_key_file.empty()) c.webhook_public_key_file = env("GHL_MCP_WEBHOOK_PUBLIC_KEY").value_or("");
+    if (c.webhook_rsa_key_file.empty()) c.webhook_rsa_key_file = env("GHL_MCP_WEBHOOK_RSA_KEY").value_or("");
+    auto whole = [](const std::string& name, const std::string& text, long lo, long hi) {
+        try {
+            std::size_t used = 0;
+            long v = std::stol(trim(text), &used);
+            if (used == trim(text).size() && v >= lo && v <= hi) return v;
+        } catch (const std::exception&) {
+        }
+        throw std::runtime_error(name + " must be a whole number from " + std::to_string(lo) + " to " +
+                                 std::to_string(hi) + ", not \"" + text + "\"");
+    };
+    if (auto v = env("GHL_MCP_EVENTS_MAX_AGE_DAYS"); v && !trim(*v).empty())
+        c.events_max_age = std::chrono::hours(24 * whole("GHL_MCP_EVENTS_MAX_AGE_DAYS", *v, 1, 3650));
+    if (auto v = env("GHL_MCP_EVENTS_MAX_COUNT"); v && !trim(*v).empty())
+        c.events_max_count = static_cast<std::size_t>(whole("GHL_MCP_EVENTS_MAX_COUNT", *v, 100, 100000000));
     auto list = [](const std::string& text) {
         std::vector<std::string> out;
         std::string item;
@@ -124,6 +141,15 @@ std::string default_token_store(const EnvLookup& env) {
     else if (auto h = env("HOME"); h && !h->empty())
         base = *h + "/.local/state";
     return base.empty() ? std::string() : base + "/ghl-mcp/tokens.db";
+}
+
+std::string events_store_path(const Config& c) {
+    if (c.events_db == "off") return {};
+    if (!c.events_db.empty()) return c.events_db;
+    if (c.sandbox) return ":memory:";  // the simulator's events are not worth keeping
+    if (c.token_store.empty()) return {};
+    const auto slash = c.token_store.rfind('/');
+    return (slash == std::string::npos ? std::string() : c.token_store.substr(0, slash + 1)) + "events.db";
 }
 
 std::string credential_problem(const Config& c) {

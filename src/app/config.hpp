@@ -64,6 +64,22 @@ struct Config {
     std::string retell_api_key;    // GHL_MCP_RETELL_API_KEY: verifies X-Retell-Signature
     /// GHL_MCP_VOICE_BUDGET / --voice-budget (seconds): a voice request answers within this.
     std::chrono::milliseconds voice_budget{2500};
+    // GHL webhooks in (POST /webhooks/ghl on the HTTP server) and the event store behind
+    // list_recent_events and ghl://events/...
+    /// GHL_MCP_EVENTS_DB / --events-db: the SQLite event store ("off": none). Default:
+    /// $XDG_STATE_HOME/ghl-mcp/events.db; the sandbox keeps its events in memory.
+    std::string events_db;
+    /// GHL_MCP_WEBHOOK_PUBLIC_KEY / --webhook-public-key: a file with the Ed25519 public key
+    /// (SPKI PEM) X-GHL-Signature is checked with. Default: GHL's published key.
+    std::string webhook_public_key_file;
+    /// GHL_MCP_WEBHOOK_RSA_KEY / --webhook-rsa-key: the same for the legacy X-WH-Signature
+    /// (RSA); "none" refuses legacy-only deliveries. Default: GHL's published key.
+    std::string webhook_rsa_key_file;
+    /// --webhooks-insecure: accept unsigned deliveries (local testing only; loopback only).
+    bool webhooks_insecure = false;
+    /// GHL_MCP_EVENTS_MAX_AGE_DAYS / GHL_MCP_EVENTS_MAX_COUNT: how long events are kept.
+    std::chrono::seconds events_max_age = std::chrono::hours(24 * 30);
+    std::size_t events_max_count = 100000;
     std::string log_level = "info";
     /// Benchmarks only (no flag, no variable): the GHL budget our limiter keeps to, and the
     /// sandbox's limit, instead of GHL's published 100 per 10 s. Unset: GHL's limits.
@@ -94,6 +110,10 @@ struct Config {
 /// Parses "HOST:PORT", "[v6]:PORT" or ":PORT"/"PORT" (host 127.0.0.1). Throws
 /// std::invalid_argument with a readable message.
 void parse_listen_address(const std::string& text, std::string& host, int& port);
+
+/// The event store the config names: GHL_MCP_EVENTS_DB, else ":memory:" in the sandbox, else
+/// beside the token store (events.db); "" when there is none ("off", or no state directory).
+std::string events_store_path(const Config& c);
 
 /// Seconds (0.1 to 60, decimals allowed) as a voice budget; throws std::runtime_error.
 std::chrono::milliseconds parse_voice_budget(const std::string& seconds);

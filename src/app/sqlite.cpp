@@ -16,7 +16,9 @@ bool Error::unique_violation() const {
 
 Database::Database(const std::string& path, bool create) : path_(path) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
+    if (path == ":memory:") {
+        // a private in-memory database (tests, the sandbox's event store): no file to guard
+    } else if (::stat(path.c_str(), &st) != 0) {
         if (!create) throw Error(path + " does not exist", SQLITE_CANTOPEN);
         // Create it 0600 ourselves: sqlite3_open would honour the umask (often 0644).
         int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -14,7 +14,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <utility>
 
 namespace app {
@@ -109,6 +112,7 @@ App::App(const Config& config, bool offline) : config_(config) {
                                  : !config_.api_keys_file.empty() ? default_audit_path(config_.api_keys_file)
                                                                   : std::string();
         if (!audit_path.empty()) audit_ = std::make_shared<AuditLog>(audit_path);
+        open_event_store();
     }
     if (config_.sandbox && !offline) {
         ghlsim::Options so;
@@ -117,6 +121,14 @@ App::App(const Config& config, bool offline) : config_(config) {
         // A fresh random token per process: nothing else on this machine can use the sandbox.
         so.tokens = {"sandbox-" + mcp::random_id()};
         so.strict_version = true;  // catch a wrong Version header here, before live GHL does
+        // Served over HTTP with an event store: the simulator signs its changes as webhooks and
+        // delivers them to our /webhooks/ghl once make_webhooks() tells it where that is.
+        if (config_.http && events_) {
+            so.webhooks = ghlsim::Webhooks{};
+            // As GHL since the legacy header's retirement: X-GHL-Signature (Ed25519) only.
+            so.webhooks->sign_rsa = false;
+            sandbox_webhooks_ = true;
+        }
         if (config_.rate_limits) {
             so.rate.max_requests = config_.rate_limits->burst_max;
             so.rate.interval_ms = static_cast<int>(config_.rate_limits->burst_interval.count());
@@ -150,6 +162,7 @@ App::App(const Config& config, bool offline) : config_(config) {
     }
 
     if (env_.ghl) env_.cache = std::make_shared<tools::ReferenceCache>();
+    env_.events = events_;
 
     registry_ = std::make_shared<mcp::Registry>();
     tools::register_all(*registry_, env_, config_.surface,
@@ -362,6 +375,61 @@ voice::VoiceOptions App::voice_options() const {
         return p ? p->name : std::string();
     };
     return o;
+}
+
+void App::open_event_store() {
+    const std::string path = events_store_path(config_);
+    if (path.empty()) return;
+    const bool chosen = !config_.events_db.empty();
+    try {
+        if (!chosen && path != ":memory:") {  // the default place: make its directory (private)
+            std::error_code ec;
+            const auto dir = std::filesystem::path(path).parent_path();
+            if (std::filesystem::create_directories(dir, ec))
+                std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+        }
+        events_ = std::make_shared<SqliteEventStore>(path, events::Retention{config_.events_max_age,
+                                                                             config_.events_max_count});
+    } catch (const std::exception& e) {
+        if (chosen) throw std::runtime_error(std::string("cannot open the event store: ") + e.what());
+        spdlog::warn("no event store ({}): list_recent_events will say so; set GHL_MCP_EVENTS_DB", e.what());
+    }
+}
+
+namespace {
+std::string read_key_file(const std::string& path, const char* what) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error(std::string("cannot read the webhook ") + what + " key file " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+}  // namespace
+
+std::unique_ptr<events::Receiver> App::make_webhooks(const std::string& base_url) {
+    if (!events_) return nullptr;
+    events::ReceiverOptions o;
+    o.insecure = config_.webhooks_insecure;
+    o.max_age = config_.events_max_age;
+    if (!config_.webhook_public_key_file.empty())
+        o.ed25519_public_pem = read_key_file(config_.webhook_public_key_file, "Ed25519");
+    if (config_.webhook_rsa_key_file == "none") o.rsa_public_pem.clear();
+    else if (!config_.webhook_rsa_key_file.empty())
+        o.rsa_public_pem = read_key_file(config_.webhook_rsa_key_file, "RSA");
+    if (sandbox_webhooks_) {  // the simulator signs with its own test keys
+        o.ed25519_public_pem = sandbox_->webhook_public_key_pem(ghlsim::WebhookKey::Ed25519);
+        o.rsa_public_pem.clear();
+    }
+    o.on_event = [this](const events::Event& e) {
+        // Resources show the default sub-account; subscribers of each view hear of a new event.
+        if (!e.location_id.empty() && e.location_id != env_.default_location_id) return;
+        server_->notify_resource_updated("ghl://events/recent");
+        if (!e.type.empty()) server_->notify_resource_updated("ghl://events/" + e.type);
+        if (!e.contact_id.empty()) server_->notify_resource_updated("ghl://contacts/" + e.contact_id + "/events");
+    };
+    auto receiver = std::make_unique<events::Receiver>(*events_, std::move(o));
+    if (sandbox_webhooks_) sandbox_->set_webhook_url(base_url + "/webhooks/ghl");
+    return receiver;
 }
 
 std::shared_ptr<voice::VoiceService> App::make_voice() {

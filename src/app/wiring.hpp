@@ -4,8 +4,10 @@
 
 #include "app/audit.hpp"
 #include "app/config.hpp"
+#include "app/event_store.hpp"
 #include "app/keys.hpp"
 
+#include "events/receiver.hpp"
 #include "mcp/http_transport.hpp"
 #include "mcp/server.hpp"
 #include "tools/catalog.hpp"
@@ -66,11 +68,21 @@ public:
     /// Builds the voice service over this App's dispatcher and drops its cached free slots
     /// whenever a calendar changes through any client. Call before serving; the App outlives it.
     std::shared_ptr<voice::VoiceService> make_voice();
+    /// The event store (webhook events), else null (GHL_MCP_EVENTS_DB=off, no state directory).
+    SqliteEventStore* events() { return events_.get(); }
+    /// The receiver for POST /webhooks/ghl of the HTTP server reachable at `base_url`: events go
+    /// to the store, and sessions subscribed to ghl://events/recent, ghl://events/{type} or
+    /// ghl://contacts/{id}/events hear of each new one. In the sandbox the simulator signs with
+    /// its own test keys and delivers its changes here. Null without an event store. Throws
+    /// std::runtime_error for an unreadable or invalid key file.
+    std::unique_ptr<events::Receiver> make_webhooks(const std::string& base_url);
     /// Opens the GHL connection (TLS, token) before the first caller waits on it; logs and
     /// returns false when GHL does not answer. No-op without GHL access.
     bool warm_up();
 
 private:
+    /// Opens the event store events_store_path() names; a store the user chose must open.
+    void open_event_store();
     /// Key scoping and auditing around one tool handler (see register_all's decorator).
     mcp::ToolHandler guarded(const tools::Definition& definition, mcp::ToolHandler handler);
     /// Key scoping for resources and prompts (register_reference's guard).
@@ -81,6 +93,8 @@ private:
     std::shared_ptr<AuditLog> audit_;
     std::string anonymous_caller_;                // audit name of unkeyed callers: stdio / anonymous
     std::unique_ptr<ghlsim::Simulator> sandbox_;  // started before, stopped after the server
+    std::shared_ptr<SqliteEventStore> events_;
+    bool sandbox_webhooks_ = false;  // the simulator delivers signed webhooks (sandbox over HTTP)
     tools::Environment env_;
     std::shared_ptr<mcp::Registry> registry_;
     std::unique_ptr<mcp::Server> server_;

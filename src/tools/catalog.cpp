@@ -58,7 +58,7 @@ const std::vector<Registration>& registrations() {
     static const std::vector<Registration> list = [] {
         std::vector<Registration> all;
         for (auto group : {server_tools, contact_tools, calendar_tools, opportunity_tools,
-                           conversation_tools, workflow_tools, account_tools, analysis_tools}) {
+                           conversation_tools, workflow_tools, account_tools, analysis_tools, event_tools}) {
             auto tools = group();
             all.insert(all.end(), std::make_move_iterator(tools.begin()),
                        std::make_move_iterator(tools.end()));
@@ -69,14 +69,14 @@ const std::vector<Registration>& registrations() {
 }
 
 const std::vector<std::string>& default_toolsets() {
-    static const std::vector<std::string> list = {"contacts",      "calendars", "opportunities",
-                                                  "conversations", "workflows", "analysis"};
+    static const std::vector<std::string> list = {"contacts",  "calendars", "opportunities", "conversations",
+                                                  "workflows", "analysis",  "events"};
     return list;
 }
 
 std::vector<std::string> all_toolsets() {
     return {"server",        "contacts",  "calendars", "opportunities", "conversations",
-            "workflows",     "location",  "payments",  "analysis"};
+            "workflows",     "location",  "payments",  "analysis", "events"};
 }
 
 const std::map<std::string, std::vector<std::string>>& composite_toolsets() {

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace events {
+class EventStore;
+}
+
 namespace tools {
 
 using json = mcp::json;
@@ -32,6 +36,8 @@ struct Environment {
     std::shared_ptr<GhlAccess> ghl;
     /// Cached reference data behind the resources (see reference.hpp); null with ghl.
     std::shared_ptr<ReferenceCache> cache;
+    /// The GHL webhook events received (list_recent_events, ghl://events/...); null: none kept.
+    std::shared_ptr<events::EventStore> events;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

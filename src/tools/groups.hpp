@@ -16,5 +16,10 @@ std::vector<Registration> conversation_tools();   // conversations.cpp
 std::vector<Registration> workflow_tools();       // workflows.cpp: workflows and campaigns
 std::vector<Registration> account_tools();        // account.cpp: location and payments
 std::vector<Registration> analysis_tools();       // analysis.cpp
+std::vector<Registration> event_tools();          // events.cpp: GHL webhook events
+
+/// list_recent_events' structured result for `args` in sub-account `location` (the resources
+/// ghl://events/... read the same). Throws ToolFailure.
+json recent_events(const Environment& env, const json& args, const std::string& location);
 
 }  // namespace tools

@@ -1,6 +1,7 @@
 #include "tools/reference.hpp"
 
 #include "tools/ghl_access.hpp"
+#include "tools/groups.hpp"
 #include "tools/support.hpp"
 
 #include <algorithm>
@@ -222,6 +223,50 @@ void register_reference(mcp::Registry& registry, const Environment& env, const R
                 if (guard) guard(tool, ctx);
                 json args{{argument, vars.at(argument)}};
                 return contents(uri, cached_result(env, *handler, uri, args, ttl, ctx));
+            });
+    }
+
+    // GHL events (webhooks): read from the event store, never cached (a new event must show at once).
+    if (env.events) {
+        auto read_events = [&env, guard](const std::string& uri, json args, mcp::ToolContext& ctx) {
+            if (guard) guard("list_recent_events", ctx);
+            try {
+                args["limit"] = 50;
+                return contents(uri, recent_events(env, args, env.default_location_id));
+            } catch (const std::exception& e) {
+                throw mcp::RpcError(mcp::ErrorCode::kInvalidParams, "reading " + uri + " failed: " + e.what());
+            }
+        };
+        registry.add_resource({{"uri", "ghl://events/recent"},
+                               {"name", "events-recent"},
+                               {"title", "Recent GHL events"},
+                               {"description",
+                                "The 50 newest events GHL's webhooks delivered for the sub-account (as "
+                                "list_recent_events). Subscribe to hear of each new one."},
+                               {"mimeType", "application/json"}},
+                              [read_events](const std::string& uri, mcp::ToolContext& ctx) {
+                                  return read_events(uri, json::object(), ctx);
+                              });
+        registry.add_resource_template(
+            {{"uriTemplate", "ghl://events/{type}"},
+             {"name", "events-by-type"},
+             {"title", "GHL events of one type"},
+             {"description", "The 50 newest events of one type, e.g. ghl://events/InboundMessage. Subscribable."},
+             {"mimeType", "application/json"}},
+            [read_events](const std::string& uri, const std::map<std::string, std::string>& vars, mcp::ToolContext& ctx) {
+                const std::string& type = vars.at("type");
+                if (type.size() > 64 || !std::all_of(type.begin(), type.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+                    throw mcp::RpcError(mcp::ErrorCode::kInvalidParams, "an event type is letters only, e.g. ghl://events/InboundMessage");
+                return read_events(uri, json{{"type", type}}, ctx);
+            });
+        registry.add_resource_template(
+            {{"uriTemplate", "ghl://contacts/{contactId}/events"},
+             {"name", "contact-events"},
+             {"title", "A contact's GHL events"},
+             {"description", "The 50 newest events about one contact (messages, appointments, deals, tags). Subscribable."},
+             {"mimeType", "application/json"}},
+            [read_events](const std::string& uri, const std::map<std::string, std::string>& vars, mcp::ToolContext& ctx) {
+                return read_events(uri, json{{"contactId", vars.at("contactId")}}, ctx);
             });
     }
 

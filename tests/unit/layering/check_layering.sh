@@ -14,4 +14,5 @@ check mcp 'ghl|tools|app|ghlsim'
 check ghl 'mcp|tools|app|ghlsim'
 check tools 'app|ghlsim'
 check voice 'ghl|tools|app|ghlsim'
+check events 'mcp|ghl|tools|app|ghlsim|voice'
 exit $bad

@@ -107,10 +107,11 @@ TEST(Catalog, EverySchemaHasAHandlerAndEveryHandlerASchema) {
 
 TEST(Catalog, ToolsListStaysWithinItsSizeBudget) {
     // The leading community server ships 132 KB (~33k tokens) of tools/list; ours must not eat a
-    // model's context: the default surface under 24 KB, everything under 64 KB (compact JSON).
+    // model's context: the default surface (40 tools since the events toolset joined it) under
+    // 25 KB, everything under 64 KB (compact JSON).
     const auto default_size = tools_list({}).dump().size();
     const auto full_size = tools_list({{"all"}, {}, false}).dump().size();
-    EXPECT_LT(default_size, 24u * 1024) << "default tools/list is " << default_size << " bytes";
+    EXPECT_LT(default_size, 25u * 1024) << "default tools/list is " << default_size << " bytes";
     EXPECT_LT(full_size, 64u * 1024) << "full tools/list is " << full_size << " bytes";
     std::cout << "tools/list: default " << default_size << " bytes, all " << full_size << " bytes\n";
 }
