@@ -2,7 +2,8 @@
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8787
 
-.PHONY: all deps build debug asan tsan test unit integration conformance node bench run docs format clean
+.PHONY: all deps build debug asan tsan test unit integration conformance node bench run docs format clean \
+        install
 
 all: build
 
@@ -48,6 +49,12 @@ bench: build node
 
 run: build
 	@./build/ghl-mcp serve --http $(LISTEN) --sandbox
+
+# Installs the release build: bin/ghl-mcp, the man page, the systemd unit, examples under
+# share/doc/ghl-mcp. PREFIX (default /usr/local) and DESTDIR work as usual.
+PREFIX ?=
+install: build
+	@cmake --install build $(if $(PREFIX),--prefix $(PREFIX))
 
 docs: build
 	@./build/gen-tool-docs --update README.md
