@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8787
 
 .PHONY: all deps build debug asan tsan test unit integration conformance node bench run docs format clean \
-        install
+        install package
 
 all: build
 
@@ -55,6 +55,10 @@ run: build
 PREFIX ?=
 install: build
 	@cmake --install build $(if $(PREFIX),--prefix $(PREFIX))
+
+# The Debian package of the release build: build/ghl-mcp_<version>_<arch>.deb (CPack, packaging/).
+package: build
+	@cd build && cpack
 
 docs: build
 	@./build/gen-tool-docs --update README.md
