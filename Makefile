@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8787
 
 .PHONY: all deps build debug asan tsan test unit integration conformance node bench run docs format clean \
-        install package
+        install package mcpb
 
 all: build
 
@@ -59,6 +59,11 @@ install: build
 # The Debian package of the release build: build/ghl-mcp_<version>_<arch>.deb (CPack, packaging/).
 package: build
 	@cd build && cpack
+
+# The Claude Desktop extension bundle: build/ghl-mcp-<version>-linux-<arch>.mcpb, validated and
+# packed with the official mcpb CLI, and build/ghl-mcp-<version>.server.json for the MCP registry.
+mcpb: build node
+	@cmake --build --preset release --target mcpb
 
 docs: build
 	@./build/gen-tool-docs --update README.md
