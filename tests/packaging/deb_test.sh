@@ -79,7 +79,7 @@ for f in /usr/bin/ghl-mcp /usr/share/man/man1/ghl-mcp.1.gz /usr/lib/systemd/syst
          /usr/share/doc/ghl-mcp/examples/ghl-mcp.env.example; do
     grep -qx -- "$f" "$work/files" && ok "ships $f" || fail "does not ship $f"
 done
-# Nothing outside /usr: /etc/ghl-mcp/ghl-mcp.env is postinst's, /var/lib/ghl-mcp systemd's.
+# Nothing outside /usr: /etc/ghl-mcp/ghl-mcp.env and /var/lib/ghl-mcp are made by postinst.
 if grep -v -e '^/$' -e '^/usr' "$work/files" | grep -q .; then
     fail "files outside /usr: $(grep -v -e '^/$' -e '^/usr' "$work/files" | tr '\n' ' ')"
 else
@@ -173,6 +173,8 @@ if [ -f "$env_file" ]; then
         fail "env file differs from packaging/ghl-mcp.env.example"
     grep -q "^chown root:ghl-mcp $env_file" "$log" && ok "env file chown root:ghl-mcp" || fail "env file not chowned"
     [ "$(stat -c %a "$root/etc/ghl-mcp")" = 750 ] && ok "/etc/ghl-mcp 0750" || fail "/etc/ghl-mcp mode"
+    [ "$(stat -c %a "$root/var/lib/ghl-mcp")" = 750 ] && grep -q "^chown ghl-mcp:ghl-mcp $root/var/lib/ghl-mcp\$" "$log" &&
+        ok "/var/lib/ghl-mcp 0750 ghl-mcp:ghl-mcp" || fail "/var/lib/ghl-mcp: mode or owner"
 else
     fail "postinst did not create /etc/ghl-mcp/ghl-mcp.env"
 fi
@@ -186,7 +188,7 @@ run_script prerm remove && ok "prerm remove" || fail "prerm remove exited $?"
 run_script postrm remove && ok "postrm remove" || fail "postrm remove exited $?"
 [ -f "$env_file" ] && ok "remove keeps the env file" || fail "remove deleted the env file"
 # Purge: credentials, state and user go.
-mkdir -p "$root/var/lib/ghl-mcp" && touch "$root/var/lib/ghl-mcp/tokens.db"
+touch "$root/var/lib/ghl-mcp/tokens.db"
 : >"$log"
 GHL_TEST_USER_EXISTS=1 run_script postrm purge && ok "postrm purge" || fail "postrm purge exited $?"
 [ ! -e "$env_file" ] && [ ! -e "$root/etc/ghl-mcp" ] && ok "purge removes /etc/ghl-mcp" || fail "purge left /etc/ghl-mcp"
