@@ -2,7 +2,8 @@
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8787
 
-.PHONY: all deps build debug asan tsan test unit integration conformance node bench run docs format clean
+.PHONY: all deps build debug asan tsan test unit integration conformance node bench run docs format clean \
+        install package mcpb
 
 all: build
 
@@ -48,6 +49,21 @@ bench: build node
 
 run: build
 	@./build/ghl-mcp serve --http $(LISTEN) --sandbox
+
+# Installs the release build: bin/ghl-mcp, the man page, the systemd unit, examples under
+# share/doc/ghl-mcp. PREFIX (default /usr/local) and DESTDIR work as usual.
+PREFIX ?=
+install: build
+	@cmake --install build $(if $(PREFIX),--prefix $(PREFIX))
+
+# The Debian package of the release build: build/ghl-mcp_<version>_<arch>.deb (CPack, packaging/).
+package: build
+	@cd build && cpack
+
+# The Claude Desktop extension bundle: build/ghl-mcp-<version>-linux-<arch>.mcpb, validated and
+# packed with the official mcpb CLI, and build/ghl-mcp-<version>.server.json for the MCP registry.
+mcpb: build node
+	@cmake --build --preset release --target mcpb
 
 docs: build
 	@./build/gen-tool-docs --update README.md
