@@ -52,6 +52,8 @@ field() { dpkg-deb -f "$deb" "$1"; }
 depends=$(field Depends)
 has_dep() { [[ ", $depends," =~ ,\ $1[\ ,] ]]; }
 has_dep adduser && ok "Depends adduser (postinst)" || fail "Depends lacks adduser: $depends"
+# Not in NEEDED (dlopen()ed on the first GHL request), so only an explicit Depends brings it.
+has_dep libcurl4 && ok "Depends libcurl4 (dlopen()ed GHL transport)" || fail "Depends lacks libcurl4: $depends"
 # dpkg-shlibdeps worked: the package of every shared library the binary needs is a dependency.
 while read -r soname; do
     pkg=$(dpkg -S "$soname" 2>/dev/null | awk -v s="/$soname" '
