@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
         o.rsa_public_pem.clear();
         events::Receiver receiver(store, o);
         httplib::Server http;
+        // As mcp::HttpTransport, which serves /webhooks/ghl in ghl-mcp: no Nagle delay (header and
+        // body are separate writes), and kept-alive connections for the whole burst.
+        http.set_tcp_nodelay(true);
+        http.set_keep_alive_max_count(100000);
         http.new_task_queue = [senders] { return new httplib::ThreadPool(static_cast<std::size_t>(senders) + 4); };
         receiver.mount(http);
         const int port = http.bind_to_any_port("127.0.0.1");
@@ -115,6 +119,7 @@ int main(int argc, char** argv) {
             threads.emplace_back([&, s] {
                 httplib::Client c("127.0.0.1", port);
                 c.set_keep_alive(true);
+                c.set_tcp_nodelay(true);
                 c.set_read_timeout(std::chrono::seconds(30));
                 auto& mine = latencies[static_cast<std::size_t>(s)];
                 for (std::size_t i; (i = next++) < plan.size();) {
