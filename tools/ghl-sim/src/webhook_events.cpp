@@ -98,23 +98,13 @@ Json task_event(const Store& store, const Task& t) {
 }
 
 Json appointment_event(const Store& store, const Appointment& a, const char* type) {
-    const Calendar* cal = store.calendar(a.calendar_id);
-    const int offset = cal == nullptr ? 0 : store.calendar_offset(*cal, a.start);
+    // The API's own appointment view, cut to the fields GHL's webhook carries.
+    const Json full = store.event_json(a);
     Json appointment;
-    appointment["id"] = a.id;
-    appointment["address"] = a.address;
-    appointment["title"] = a.title;
-    appointment["calendarId"] = a.calendar_id;
-    appointment["contactId"] = a.contact_id;
-    appointment["groupId"] = cal == nullptr ? "" : cal->group_id;
-    appointment["appointmentStatus"] = a.status;
-    appointment["assignedUserId"] = a.assigned_user_id;
-    appointment["users"] = Json::array({a.assigned_user_id});
-    appointment["notes"] = a.notes;
+    for (const char* key : {"id", "address", "title", "calendarId", "contactId", "groupId", "appointmentStatus",
+                            "assignedUserId", "users", "notes", "startTime", "endTime", "dateAdded"})
+        appointment[key] = full.at(key);
     appointment["source"] = "third_party";  // booked through the API (createdBy.source)
-    appointment["startTime"] = timeutil::iso_offset(a.start, offset);
-    appointment["endTime"] = timeutil::iso_offset(a.end, offset);
-    appointment["dateAdded"] = iso_utc(a.date_added);
     appointment["dateUpdated"] = iso_utc(a.date_updated);
     Json j = event_head(store, type);
     j["appointment"] = std::move(appointment);
