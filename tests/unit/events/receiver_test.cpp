@@ -3,6 +3,7 @@
 #include "app/event_store.hpp"
 #include "events/receiver.hpp"
 #include "ghlsim/simulator.hpp"
+#include "test_keys.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,20 +17,7 @@ using events::Receiver;
 using events::ReceiverOptions;
 using json = nlohmann::json;
 
-struct TestKeys {
-    std::string ed_private, ed_public, rsa_private, rsa_public;
-};
-const TestKeys& test_keys() {
-    static const TestKeys k = [] {
-        TestKeys out;
-        out.ed_private = ghlsim::generate_ed25519_private_pem();
-        out.ed_public = ghlsim::public_pem_of(out.ed_private);
-        out.rsa_private = ghlsim::generate_rsa_private_pem(2048);
-        out.rsa_public = ghlsim::public_pem_of(out.rsa_private);
-        return out;
-    }();
-    return k;
-}
+using events_test::test_keys;
 
 std::string now_iso(std::chrono::seconds offset = std::chrono::seconds(0)) {
     return events::iso_utc(std::chrono::system_clock::now() + offset);

@@ -2,6 +2,7 @@
 // the way GHL makes them, by the simulator's signer), and every way a delivery can be wrong.
 #include "events/signature.hpp"
 #include "ghlsim/simulator.hpp"
+#include "test_keys.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -13,21 +14,7 @@ namespace {
 using events::SignatureVerifier;
 using events::Verdict;
 
-struct Keys {
-    std::string ed_private, ed_public, rsa_private, rsa_public;
-};
-
-const Keys& keys() {
-    static const Keys k = [] {
-        Keys out;
-        out.ed_private = ghlsim::generate_ed25519_private_pem();
-        out.ed_public = ghlsim::public_pem_of(out.ed_private);
-        out.rsa_private = ghlsim::generate_rsa_private_pem(2048);
-        out.rsa_public = ghlsim::public_pem_of(out.rsa_private);
-        return out;
-    }();
-    return k;
-}
+const events_test::TestKeys& keys() { return events_test::test_keys(); }
 
 const std::string kBody =
     R"({"type":"ContactCreate","locationId":"loc1","id":"c1","webhookId":"w-1","timestamp":"2026-12-07T10:00:00.000Z"})";
