@@ -198,9 +198,10 @@ Reply Client::call_reply(std::string_view endpoint_id, const Params& path_params
             }
             const auto queued_at = clock_->now();
             if (acquired.ready_at > queued_at) {
-                if (!clock_->sleep_until(acquired.ready_at, options.cancel)) {
-                    throw fail(simple(ErrorKind::kCancelled, attempt - 1));
-                }
+                metrics_.waiting(+1);
+                const bool woke = clock_->sleep_until(acquired.ready_at, options.cancel);
+                metrics_.waiting(-1);
+                if (!woke) throw fail(simple(ErrorKind::kCancelled, attempt - 1));
             }
             metrics_.queue_wait(ep.id, duration_cast<microseconds>(clock_->now() - queued_at));
             slot = acquired.ready_at;

@@ -140,6 +140,11 @@ std::shared_ptr<OAuthCredentials::Slot> OAuthCredentials::slot(const std::string
 int OAuthCredentials::refreshes() const { return refreshes_.load(); }
 int OAuthCredentials::mints() const { return mints_.load(); }
 
+RenewalCounters OAuthCredentials::renewals() const {
+    return {static_cast<std::uint64_t>(refreshes_.load()), static_cast<std::uint64_t>(mints_.load()),
+            static_cast<std::uint64_t>(renewal_failures_.load())};
+}
+
 std::vector<std::string> OAuthCredentials::companies() {
     std::vector<std::string> out;
     std::lock_guard lock(mu_);
@@ -338,6 +343,7 @@ void OAuthCredentials::refresh(Slot& s, Clock::time_point deadline) {
     try {
         body = client_->call("oauth.token", {}, {}, form, co);
     } catch (const ApiError& e) {
+        ++renewal_failures_;
         const std::string why =
             scrubbed(e, {spent, options_.app.client_secret, id.tokens.access_token});
         const bool client_problem = e.details().error == "invalid_client";
@@ -430,6 +436,7 @@ void OAuthCredentials::mint(Slot& s, Clock::time_point deadline) {
                 }
                 continue;
             }
+            ++renewal_failures_;
             if (e.kind() == ErrorKind::kHttp &&
                 (e.status() == 400 || e.status() == 403 || e.status() == 404 || e.status() == 422))
                 throw CredentialError(

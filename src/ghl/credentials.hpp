@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -74,6 +75,13 @@ struct CredentialInfo {
     std::string needs_login_reason;
 };
 
+/// Token renewals so far (for /metrics).
+struct RenewalCounters {
+    std::uint64_t refreshes = 0;  ///< access tokens refreshed with a refresh token
+    std::uint64_t mints = 0;      ///< location tokens obtained from an agency token
+    std::uint64_t failures = 0;   ///< refreshes or mints GHL refused or that could not complete
+};
+
 class Credentials {
 public:
     virtual ~Credentials() = default;
@@ -92,6 +100,8 @@ public:
     virtual std::vector<std::string> locations() = 0;
     /// Agency identities (company ids).
     virtual std::vector<std::string> companies() = 0;
+    /// Renewals made so far; nothing for credentials that never renew (a PIT).
+    virtual RenewalCounters renewals() const { return {}; }
 };
 
 /// A Private Integration Token (or the sandbox's token) of one sub-account.
@@ -138,6 +148,7 @@ public:
     /// How many refreshes (and location-token mints) this object made, for tests and metrics.
     int refreshes() const;
     int mints() const;
+    RenewalCounters renewals() const override;
 
 private:
     struct Slot;
@@ -158,6 +169,7 @@ private:
     std::map<std::string, std::shared_ptr<Slot>> slots_;
     std::atomic<int> refreshes_{0};
     std::atomic<int> mints_{0};
+    std::atomic<int> renewal_failures_{0};
 };
 
 // ---- the authorization-code flow (`ghl-mcp auth login`) ----

@@ -11,6 +11,7 @@ void EndpointMetrics::merge(const EndpointMetrics& o) {
     successes += o.successes;
     failures += o.failures;
     retries += o.retries;
+    queue_waits += o.queue_waits;
     http_429 += o.http_429;
     local_limited += o.local_limited;
     transport_errors += o.transport_errors;
@@ -51,6 +52,7 @@ void Metrics::attempt(std::string_view endpoint, int status, bool transport_erro
     } else {
         ++m.statuses[status];
         if (status == 429) ++m.http_429;
+        last_response_ = std::chrono::steady_clock::now();
     }
     m.latency_total += latency;
     m.latency_max = std::max(m.latency_max, latency);
@@ -68,8 +70,14 @@ void Metrics::retry(std::string_view endpoint) {
 void Metrics::queue_wait(std::string_view endpoint, std::chrono::microseconds wait) {
     std::lock_guard lock(mutex_);
     auto& m = at(endpoint);
+    if (wait.count() > 0) ++m.queue_waits;
     m.queue_wait_total += wait;
     m.queue_wait_max = std::max(m.queue_wait_max, wait);
+}
+
+void Metrics::waiting(int delta) {
+    std::lock_guard lock(mutex_);
+    waiting_ += delta;
 }
 
 void Metrics::local_limited(std::string_view endpoint) {
@@ -91,12 +99,15 @@ MetricsSnapshot Metrics::snapshot() const {
     std::lock_guard lock(mutex_);
     MetricsSnapshot s;
     for (const auto& [name, m] : by_endpoint_) s.endpoints.emplace(name, m);
+    s.waiting = waiting_;
+    s.last_response = last_response_;
     return s;
 }
 
 void Metrics::reset() {
     std::lock_guard lock(mutex_);
     by_endpoint_.clear();
+    last_response_ = {};
 }
 
 }  // namespace ghl

@@ -25,6 +25,7 @@ struct EndpointMetrics {
     std::uint64_t local_limited = 0;  ///< calls refused by our limiter (no slot before deadline)
     std::uint64_t transport_errors = 0;
     std::map<int, std::uint64_t> statuses;  ///< responses per HTTP status
+    std::uint64_t queue_waits = 0;  ///< calls that had to wait for a limiter slot
     std::chrono::microseconds queue_wait_total{0};
     std::chrono::microseconds queue_wait_max{0};
     std::chrono::microseconds latency_total{0};  ///< per attempt, transport time only
@@ -36,6 +37,9 @@ struct EndpointMetrics {
 
 struct MetricsSnapshot {
     std::map<std::string, EndpointMetrics> endpoints;
+    std::int64_t waiting = 0;  ///< calls waiting for a limiter slot right now
+    /// When GHL last answered (any HTTP status); default-constructed: never.
+    std::chrono::steady_clock::time_point last_response{};
     EndpointMetrics total() const;
 };
 
@@ -47,6 +51,8 @@ class Metrics {
                  std::chrono::microseconds latency);
     void retry(std::string_view endpoint);
     void queue_wait(std::string_view endpoint, std::chrono::microseconds wait);
+    /// A call starts / stops waiting for its limiter slot (the queue depth gauge).
+    void waiting(int delta);
     void local_limited(std::string_view endpoint);
     void finished(std::string_view endpoint, bool success);
 
@@ -58,6 +64,8 @@ class Metrics {
 
     mutable std::mutex mutex_;
     std::map<std::string, EndpointMetrics, std::less<>> by_endpoint_;
+    std::int64_t waiting_ = 0;
+    std::chrono::steady_clock::time_point last_response_{};
 };
 
 }  // namespace ghl
