@@ -298,6 +298,23 @@ private:
 
 }  // namespace
 
+std::string origin_problem(const HttpOptions& options, const std::string& host, const std::string& origin,
+                           bool has_origin) {
+    const bool host_ok = host.empty() || is_loopback_host(host) ||
+                         std::find(options.allowed_hosts.begin(), options.allowed_hosts.end(),
+                                   lower(host_only(host))) != options.allowed_hosts.end() ||
+                         lower(host_only(host)) == lower(options.host);
+    if (!host_ok) return "Forbidden: Host '" + host + "' is not allowed";
+    if (has_origin) {
+        std::string oh = lower(origin_host(origin));
+        bool ok = (!oh.empty() && is_loopback_host(oh)) ||
+                  std::find(options.allowed_origins.begin(), options.allowed_origins.end(), origin) !=
+                      options.allowed_origins.end();
+        if (!ok) return "Forbidden: Origin '" + origin + "' is not allowed";
+    }
+    return {};
+}
+
 struct HttpTransport::Impl {
     Server& server;
     HttpOptions options;
@@ -319,29 +336,12 @@ struct HttpTransport::Impl {
 
     /// DNS-rebinding protection: Host must be ours, Origin (when sent) must be allowed.
     bool check_origin(const httplib::Request& req, httplib::Response& res) const {
-        std::string host = req.get_header_value("Host");
-        bool host_ok = host.empty() || is_loopback_host(host) ||
-                       std::find(options.allowed_hosts.begin(), options.allowed_hosts.end(),
-                                 lower(host_only(host))) != options.allowed_hosts.end() ||
-                       lower(host_only(host)) == lower(options.host);
-        if (!host_ok) {
-            send_json(res, 403, rpc_error_body(ErrorCode::kInvalidRequest,
-                                               "Forbidden: Host '" + host + "' is not allowed"));
-            return false;
-        }
-        if (req.has_header("Origin")) {
-            std::string origin = req.get_header_value("Origin");
-            std::string oh = lower(origin_host(origin));
-            bool ok = (!oh.empty() && is_loopback_host(oh)) ||
-                      std::find(options.allowed_origins.begin(), options.allowed_origins.end(),
-                                origin) != options.allowed_origins.end();
-            if (!ok) {
-                send_json(res, 403, rpc_error_body(ErrorCode::kInvalidRequest,
-                                                   "Forbidden: Origin '" + origin + "' is not allowed"));
-                return false;
-            }
-        }
-        return true;
+        std::string problem = origin_problem(options, req.get_header_value("Host"),
+                                             req.has_header("Origin") ? req.get_header_value("Origin") : std::string(),
+                                             req.has_header("Origin"));
+        if (problem.empty()) return true;
+        send_json(res, 403, rpc_error_body(ErrorCode::kInvalidRequest, problem));
+        return false;
     }
 
     static HeaderMap header_map(const httplib::Request& req) {

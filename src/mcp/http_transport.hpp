@@ -71,4 +71,9 @@ private:
 /// loopback name: localhost, 127.0.0.1 (any 127/8), [::1].
 bool is_loopback_host(const std::string& host);
 
+/// DNS-rebinding protection for any route of the server `options` describes: why a request with
+/// this Host header and Origin (when `has_origin`) must be refused, or "" when it may proceed.
+std::string origin_problem(const HttpOptions& options, const std::string& host, const std::string& origin,
+                           bool has_origin);
+
 }  // namespace mcp
