@@ -8,6 +8,7 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libcurl4-openssl-dev libspdlog-dev
   libgtest-dev libgmock-dev libvalijson-dev libcli11-dev libsqlite3-dev libssl-dev
   libbenchmark-dev
+  prometheus-cpp-dev  # /metrics: prometheus-cpp's text serializer (core library only)
   help2man  # writes the ghl-mcp(1) man page from --help at build time (packaging/)
 )
 # The conformance suite and the official SDK clients run on Node (24, installed from npm

@@ -142,6 +142,8 @@ int serve(Config& c) {
     } else {
         spdlog::warn("GHL webhooks: off (no event store; set GHL_MCP_EVENTS_DB)");
     }
+    // Health, readiness and Prometheus metrics for whoever operates the server.
+    a->mount_operations(transport, http_options(c, *a), webhooks.get());
     std::thread warm([&] { a->warm_up(); });
     std::thread watcher([&] {
         while (!mcp::stop_requested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));

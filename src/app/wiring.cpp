@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -164,6 +165,12 @@ App::App(const Config& config, bool offline) : config_(config) {
     if (env_.ghl) env_.cache = std::make_shared<tools::ReferenceCache>();
     env_.events = events_;
 
+    {
+        std::set<std::string> names;
+        for (const auto& d : tools::definitions()) names.insert(d.wire.at("name").get<std::string>());
+        metrics_ = std::make_shared<ServerMetrics>(std::move(names));
+    }
+
     registry_ = std::make_shared<mcp::Registry>();
     tools::register_all(*registry_, env_, config_.surface,
                         [this](const tools::Definition& d, mcp::ToolHandler h) { return guarded(d, std::move(h)); });
@@ -190,6 +197,7 @@ App::App(const Config& config, bool offline) : config_(config) {
     // Calls the dispatcher refuses before any handler runs are audited too.
     o.on_refused_call = [this](const std::string& tool, const std::any& principal,
                                const json& arguments, const char* outcome) {
+        metrics_->tool_call(tool, outcome, std::chrono::steady_clock::duration::zero());
         if (!audit_) return;
         const Principal* p = principal_of(principal);
         AuditEntry entry;
@@ -240,11 +248,11 @@ mcp::ToolHandler App::guarded(const tools::Definition& definition, mcp::ToolHand
         entry.tool = name;
         entry.location = location.substr(0, 64);  // ids are short; never store a pasted essay
         auto finish = [&](const char* outcome) {
+            const auto took = std::chrono::steady_clock::now() - started;
+            metrics_->tool_call(name, outcome, took);
             if (!audit_) return;
             entry.outcome = outcome;
-            entry.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now() - started)
-                                   .count();
+            entry.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
             audit_->record(entry);
         };
         if (p && !p->allows_location(location)) {
@@ -442,21 +450,61 @@ std::shared_ptr<voice::VoiceService> App::make_voice() {
     return service;
 }
 
+std::string App::ping_ghl(std::chrono::milliseconds timeout) {
+    if (!env_.ghl) return "no GHL access is configured";
+    if (env_.default_location_id.empty()) return "no default sub-account to probe (set GHL_LOCATION_ID)";
+    try {
+        const std::string& location = env_.default_location_id;
+        env_.ghl->call_detached("calendars.list", {}, {{"locationId", location}}, nullptr, location, timeout);
+    } catch (const std::exception& e) {
+        std::string why = e.what();
+        return why.empty() ? std::string("the probe failed") : why;
+    }
+    return {};
+}
+
 bool App::warm_up() {
     if (!env_.ghl || env_.default_location_id.empty()) return false;
     const auto started = std::chrono::steady_clock::now();
-    try {
-        const std::string& location = env_.default_location_id;
-        env_.ghl->call_detached("calendars.list", {}, {{"locationId", location}}, nullptr, location,
-                                std::chrono::seconds(5));
-    } catch (const std::exception& e) {
-        spdlog::warn("warming the GHL connection failed (the first call will open it): {}", e.what());
+    if (std::string why = ping_ghl(std::chrono::seconds(5)); !why.empty()) {
+        spdlog::warn("warming the GHL connection failed (the first call will open it): {}", why);
         return false;
     }
     spdlog::info("GHL connection warm ({} ms)", std::chrono::duration_cast<std::chrono::milliseconds>(
                                                      std::chrono::steady_clock::now() - started)
                                                      .count());
     return true;
+}
+
+void App::mount_operations(mcp::HttpTransport& transport, const mcp::HttpOptions& http,
+                           const events::Receiver* webhooks) {
+    ServerMetrics::Sources sources;
+    sources.mode = config_.sandbox ? "sandbox" : "live";
+    sources.sessions = [this] { return server_->session_count(); };
+    sources.streams = [&transport] { return transport.open_streams(); };
+    if (env_.ghl) {
+        sources.ghl = [this] { return env_.ghl->client().metrics().snapshot(); };
+        sources.renewals = [this] { return env_.ghl->credentials().renewals(); };
+    }
+    if (webhooks)
+        sources.webhooks = [webhooks]() -> std::optional<events::Receiver::Counters> { return webhooks->counters(); };
+    metrics_->set_sources(std::move(sources));
+
+    ReadinessSources ready;
+    if (env_.ghl) {
+        ready.last_ghl_response = [this] { return env_.ghl->client().metrics().snapshot().last_response; };
+        ready.probe_ghl = [this] { return ping_ghl(std::chrono::seconds(5)); };
+    }
+    // The stores a request may need to write: OAuth renewals, webhook events, the audit trail.
+    if (!config_.sandbox && !config_.has_credentials() && config_.has_token_store())
+        ready.stores.emplace_back("tokens", config_.token_store);
+    if (events_) ready.stores.emplace_back("events", events_->path());
+    if (audit_) ready.stores.emplace_back("audit", audit_->path());
+
+    OpsOptions o;
+    o.http = http;
+    o.exposed = !mcp::is_loopback_host(http.host);
+    app::mount_operations(transport.raw(), o, metrics_, std::make_shared<Readiness>(std::move(ready)));
 }
 
 CallOutput App::call(const std::string& name, const json& arguments) {

@@ -6,6 +6,7 @@
 #include "app/config.hpp"
 #include "app/event_store.hpp"
 #include "app/keys.hpp"
+#include "app/ops.hpp"
 
 #include "events/receiver.hpp"
 #include "mcp/http_transport.hpp"
@@ -79,6 +80,15 @@ public:
     /// Opens the GHL connection (TLS, token) before the first caller waits on it; logs and
     /// returns false when GHL does not answer. No-op without GHL access.
     bool warm_up();
+    /// One cheap authenticated GHL call (the default sub-account's calendars, one rate-limit
+    /// slot) within `timeout`: "" when GHL answered it, else why not.
+    std::string ping_ghl(std::chrono::milliseconds timeout);
+    /// Tool calls (every transport), GHL requests, renewals, webhooks and sessions.
+    ServerMetrics& metrics() { return *metrics_; }
+    /// Mounts /healthz, /readyz and /metrics on `transport` (served with `http`; off loopback,
+    /// /readyz and /metrics need an API key like /mcp). `webhooks` may be null.
+    void mount_operations(mcp::HttpTransport& transport, const mcp::HttpOptions& http,
+                          const events::Receiver* webhooks);
 
 private:
     /// Opens the event store events_store_path() names; a store the user chose must open.
@@ -94,6 +104,7 @@ private:
     std::string anonymous_caller_;                // audit name of unkeyed callers: stdio / anonymous
     std::unique_ptr<ghlsim::Simulator> sandbox_;  // started before, stopped after the server
     std::shared_ptr<SqliteEventStore> events_;
+    std::shared_ptr<ServerMetrics> metrics_;
     bool sandbox_webhooks_ = false;  // the simulator delivers signed webhooks (sandbox over HTTP)
     tools::Environment env_;
     std::shared_ptr<mcp::Registry> registry_;
