@@ -77,42 +77,6 @@ Page fetch_page(GhlAccess& ghl, mcp::ToolContext& ctx, std::string_view endpoint
     return page;
 }
 
-json fetch_all(GhlAccess& ghl, mcp::ToolContext& ctx, std::string_view endpoint,
-               const ghl::Params& path, const ghl::Params& query, const json& body,
-               const std::string& location, const ghl::PageOptions& options, std::size_t max_items,
-               bool* truncated) {
-    const auto& ep = ghl::endpoint(endpoint);
-    json all = json::array();
-    json position = json::object();
-    if (truncated) *truncated = false;
-    for (int page_no = 1;; ++page_no) {
-        if (ctx.cancelled()) throw ToolFailure("[tools.cancelled] The call was cancelled.");
-        ghl::Params q = query;
-        json b = body;
-        ghl::apply_position(ep, position, q, b);
-        json response = ghl.call(ctx, endpoint, path, q, b, location);
-        const json* items = ghl::page_items(response, options.items_key);
-        if (items) {
-            for (const auto& item : *items) {
-                if (all.size() >= max_items) {
-                    if (truncated) *truncated = true;
-                    return all;
-                }
-                all.push_back(item);
-            }
-        }
-        ctx.progress(static_cast<double>(all.size()), std::nullopt,
-                     "fetched page " + std::to_string(page_no) + " of " + std::string(endpoint));
-        auto next = ghl::next_position(ep.pagination, position, response, options);
-        if (!next) return all;
-        if (all.size() >= max_items) {
-            if (truncated) *truncated = true;
-            return all;
-        }
-        position = std::move(*next);
-    }
-}
-
 json list_output(std::string_view key, json items, const std::string& next_cursor) {
     json out = json::object();
     const auto count = items.size();

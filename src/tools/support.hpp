@@ -53,13 +53,6 @@ Page fetch_page(GhlAccess& ghl, mcp::ToolContext& ctx, std::string_view endpoint
                 const ghl::Params& path, ghl::Params query, json body, const std::string& location,
                 const json& args, const ghl::PageOptions& options, const json& filters);
 
-/// Every page of `endpoint` until the end or `max_items`, reporting progress as it goes.
-/// `truncated` is set when it stopped at max_items with more left.
-json fetch_all(GhlAccess& ghl, mcp::ToolContext& ctx, std::string_view endpoint,
-               const ghl::Params& path, const ghl::Params& query, const json& body,
-               const std::string& location, const ghl::PageOptions& options, std::size_t max_items,
-               bool* truncated = nullptr);
-
 /// {<key>: items, "count": n, "nextCursor": cursor|null} (+ "note" when there is more).
 json list_output(std::string_view key, json items, const std::string& next_cursor);
 

@@ -397,6 +397,36 @@ TEST_F(AnalysisTest, AuditReportsProgress) {
     server->shutdown();
 }
 
+TEST_F(AnalysisTest, SummaryReportsProgressPerConversation) {
+    auto server = server_with_timeout(std::chrono::minutes(5));
+    auto channel = std::make_shared<Recorder>();
+    json r = result_of(*server, tool_call("summarize_conversations", {{"limit", 5}}), channel);
+    ASSERT_FALSE(r.value("isError", false)) << r.dump();
+    auto progress = channel->with_method("notifications/progress");
+    ASSERT_EQ(progress.size(), 5u) << "one notification per conversation read";
+    double last = 0;
+    for (const auto& p : progress) {
+        EXPECT_EQ(p["params"]["progressToken"], "p1");
+        EXPECT_EQ(p["params"]["total"], 5);
+        EXPECT_GT(p["params"]["progress"].get<double>(), last) << "progress must increase";
+        last = p["params"]["progress"].get<double>();
+    }
+    EXPECT_EQ(last, 5);
+    EXPECT_TRUE(contains(progress.back()["params"].value("message", ""), "5 of 5"));
+    server->shutdown();
+}
+
+TEST_F(AnalysisTest, NoProgressWithoutAToken) {
+    auto server = server_with_timeout(std::chrono::minutes(5));
+    auto channel = std::make_shared<Recorder>();
+    json call = tool_call("summarize_conversations", {{"limit", 3}});
+    call["params"]["_meta"].erase("progressToken");
+    json r = result_of(*server, call, channel);
+    ASSERT_FALSE(r.value("isError", false)) << r.dump();
+    EXPECT_TRUE(channel->with_method("notifications/progress").empty());
+    server->shutdown();
+}
+
 TEST_F(AnalysisTest, AuditStopsCleanlyBeforeTheDeadline) {
     // Too little time for anything but the first read: an answer saying so, not a timeout.
     auto server = server_with_timeout(std::chrono::milliseconds(2000));
