@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8787
 
 .PHONY: all deps build debug asan tsan test unit integration conformance node bench run docs format clean \
-        install package mcpb
+        install package mcpb quickstart
 
 all: build
 
@@ -47,8 +47,18 @@ conformance: build node
 bench: build node
 	@scripts/bench.sh
 
-run: build
+# Builds only what it serves (the tests and benchmarks wait for `make build` / `make test`).
+run: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target ghl-mcp
 	@./build/ghl-mcp serve --http $(LISTEN) --sandbox
+
+# The README quick start word for word on a clean copy of the sources: `make run` builds there
+# from scratch, then a scripted client (official SDK) lists tools, calls get_free_slots, and the
+# server must stop cleanly on Ctrl-C. Minutes of building; `make test` runs the same checks on
+# the ASan binary instead (test quickstart).
+quickstart: node
+	@tests/quickstart/quickstart.sh . tests/conformance/node_modules/.bin/node --clean
 
 # Installs the release build: bin/ghl-mcp, the man page, the systemd unit, examples under
 # share/doc/ghl-mcp. PREFIX (default /usr/local) and DESTDIR work as usual.
