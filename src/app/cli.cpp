@@ -114,9 +114,16 @@ int serve(Config& c) {
     }
     std::string url = "http://" + (c.http_host.find(':') != std::string::npos ? "[" + c.http_host + "]" : c.http_host) +
                       ":" + std::to_string(transport.port());
-    std::fprintf(stderr, "ghl-mcp %s listening on %s/mcp%s (legacy SSE: %s/sse)\n", GHL_MCP_VERSION,
-                 url.c_str(), c.sandbox ? " [SANDBOX]" : "", url.c_str());
-    std::fputs(connect_help(c, url).c_str(), stderr);
+    if (parse_log_format(c.log_format) == LogFormat::kJson) {
+        // A log pipeline reads one JSON object per line: the banner is a log line, without the
+        // multi-line help for people.
+        spdlog::info("ghl-mcp {} listening on {}/mcp{} (legacy SSE: {}/sse)", GHL_MCP_VERSION, url,
+                     c.sandbox ? " [SANDBOX]" : "", url);
+    } else {
+        std::fprintf(stderr, "ghl-mcp %s listening on %s/mcp%s (legacy SSE: %s/sse)\n", GHL_MCP_VERSION,
+                     url.c_str(), c.sandbox ? " [SANDBOX]" : "", url.c_str());
+        std::fputs(connect_help(c, url).c_str(), stderr);
+    }
     // Voice agents (Vapi, Retell) on the same server, through the same dispatcher.
     auto voice = a->make_voice();
     voice->mount(transport.raw());

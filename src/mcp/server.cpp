@@ -753,8 +753,8 @@ json Server::invoke_tool(const Tool& tool, CallInfo& call, const json& arguments
         if (options_.validate_output && tool.output_validator && !r.is_error) {
             auto bad = tool.output_validator->validate(*r.structured);
             if (!bad.empty()) {
-                spdlog::error("tool {} returned structuredContent that violates its outputSchema: {}",
-                              tool.name(), join(bad, "; "));
+                spdlog::error("tool {} [{}] returned structuredContent that violates its outputSchema: {}",
+                              tool.name(), call.call_id, join(bad, "; "));
                 return json{{"content", json::array({{{"type", "text"},
                                                       {"text", "[mcp.output_schema] tool " +
                                                                    tool.name() +

@@ -187,6 +187,17 @@ TEST(LoggingCli, StdioServerKeepsStdoutForProtocolAndGivesEachCallItsOwnId) {
     EXPECT_EQ(sessions.begin()->size(), 12u) << "a session tag: " << *sessions.begin();
 }
 
+TEST(LoggingCli, HttpServerWritesOnlyJsonLinesToStderr) {
+    // Stopped with SIGINT after a moment; the banner is a log line too.
+    Exec r = ghl_mcp("serve --http 127.0.0.1:0 --sandbox --log-format json", "timeout --preserve-status -s INT 1.5");
+    EXPECT_EQ(r.status, 0) << r.err;
+    bool banner = false;
+    for (const json& j : json_lines(r.err))
+        banner |= j["msg"].get<std::string>().find("listening on http://127.0.0.1:") != std::string::npos;
+    EXPECT_TRUE(banner) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
 TEST(LoggingCli, FlagsWinOverTheEnvironmentAndTextIsTheDefault) {
     Exec text = ghl_mcp("--sandbox call list_calendars '{}'");
     ASSERT_EQ(text.status, 0) << text.err;
