@@ -189,7 +189,7 @@ TEST(LoggingCli, StdioServerKeepsStdoutForProtocolAndGivesEachCallItsOwnId) {
 
 TEST(LoggingCli, HttpServerWritesOnlyJsonLinesToStderr) {
     // Stopped with SIGINT after a moment; the banner is a log line too.
-    Exec r = ghl_mcp("serve --http 127.0.0.1:0 --sandbox --log-format json", "timeout --preserve-status -s INT 1.5");
+    Exec r = ghl_mcp("serve --http 127.0.0.1:0 --sandbox --log-format json", "timeout --preserve-status -s INT 3");
     EXPECT_EQ(r.status, 0) << r.err;
     bool banner = false;
     for (const json& j : json_lines(r.err))
