@@ -2,6 +2,7 @@
 
 #include "app/auth_cli.hpp"
 #include "app/config.hpp"
+#include "app/logging.hpp"
 #include "app/wiring.hpp"
 
 #include "ghl/url.hpp"
@@ -10,7 +11,6 @@
 #include "voice/export.hpp"
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -20,13 +20,6 @@
 
 namespace app {
 namespace {
-
-void setup_logging(const std::string& level) {
-    auto logger = spdlog::stderr_color_mt("ghl-mcp");
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-    spdlog::set_level(spdlog::level::from_str(level));
-}
 
 mcp::HttpOptions http_options(const Config& c, const App& a) {
     mcp::HttpOptions o;
@@ -121,9 +114,16 @@ int serve(Config& c) {
     }
     std::string url = "http://" + (c.http_host.find(':') != std::string::npos ? "[" + c.http_host + "]" : c.http_host) +
                       ":" + std::to_string(transport.port());
-    std::fprintf(stderr, "ghl-mcp %s listening on %s/mcp%s (legacy SSE: %s/sse)\n", GHL_MCP_VERSION,
-                 url.c_str(), c.sandbox ? " [SANDBOX]" : "", url.c_str());
-    std::fputs(connect_help(c, url).c_str(), stderr);
+    if (parse_log_format(c.log_format) == LogFormat::kJson) {
+        // A log pipeline reads one JSON object per line: the banner is a log line, without the
+        // multi-line help for people.
+        spdlog::info("ghl-mcp {} listening on {}/mcp{} (legacy SSE: {}/sse)", GHL_MCP_VERSION, url,
+                     c.sandbox ? " [SANDBOX]" : "", url);
+    } else {
+        std::fprintf(stderr, "ghl-mcp %s listening on %s/mcp%s (legacy SSE: %s/sse)\n", GHL_MCP_VERSION,
+                     url.c_str(), c.sandbox ? " [SANDBOX]" : "", url.c_str());
+        std::fputs(connect_help(c, url).c_str(), stderr);
+    }
     // Voice agents (Vapi, Retell) on the same server, through the same dispatcher.
     auto voice = a->make_voice();
     voice->mount(transport.raw());
@@ -373,9 +373,19 @@ int run(int argc, char** argv) {
                    "Seconds one tool call may take, GHL retries and rate-limit waits included")
         ->capture_default_str()
         ->check(CLI::Range(0.1, 3600.0));
-    cli.add_option("--log-level", c.log_level, "stderr log level: trace, debug, info, warn, error, off")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+    auto* log_level_opt =
+        cli.add_option("--log-level", c.log_level,
+                       "Log level on stderr: trace, debug (each GHL request), info (each tool call), "
+                       "warn, error, critical, off (env GHL_MCP_LOG_LEVEL)")
+            ->capture_default_str()
+            ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+    auto* log_format_opt =
+        cli.add_option("--log-format", c.log_format,
+                       "Log format on stderr: text (for people) or json (one object per line with ts, "
+                       "level, msg, request_id, tool, session; for log pipelines) (env GHL_MCP_LOG_FORMAT). "
+                       "Secrets, e-mail addresses and phone numbers are redacted either way")
+            ->capture_default_str()
+            ->check(CLI::IsMember({"text", "json"}));
 
     cli.add_option("--token-store", c.token_store,
                    "SQLite file of OAuth logins, tokens encrypted (env GHL_MCP_TOKEN_STORE; default "
@@ -490,13 +500,19 @@ int run(int argc, char** argv) {
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return cli.exit(e);
+        // --help and --version exit 0; a usage error (unknown flag, bad value) exits 2, like
+        // every other configuration error.
+        return cli.exit(e) == 0 ? 0 : 2;
     }
-    setup_logging(c.log_level);
     try {
-        const std::string base_url_flag = c.base_url;
+        const std::string base_url_flag = c.base_url, log_level_flag = c.log_level,
+                          log_format_flag = c.log_format;
         apply_environment(c, process_env());
-        if (base_url_opt->count() > 0) c.base_url = base_url_flag;  // flags win over the environment
+        // Flags win over the environment.
+        if (base_url_opt->count() > 0) c.base_url = base_url_flag;
+        if (log_level_opt->count() > 0) c.log_level = log_level_flag;
+        if (log_format_opt->count() > 0) c.log_format = log_format_flag;
+        setup_logging(c.log_level, parse_log_format(c.log_format).value_or(LogFormat::kText));
         (void)tools::select(c.surface);  // unknown toolsets/tools are a start-up error
         if (!listen.empty()) {
             c.http = true;

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "app/logging.hpp"
+
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -126,6 +128,18 @@ void apply_environment(Config& c, const EnvLookup& env) {
     if (c.surface.tools.empty())
         if (auto v = env("GHL_MCP_TOOLS")) c.surface.tools = list(*v);
     if (auto v = env("GHL_MCP_READ_ONLY"); v && (*v == "1" || *v == "true")) c.surface.read_only = true;
+    if (auto v = env("GHL_MCP_LOG_LEVEL"); v && !trim(*v).empty()) {
+        if (!is_log_level(trim(*v)))
+            throw std::runtime_error("GHL_MCP_LOG_LEVEL must be one of trace, debug, info, warn, error, "
+                                     "critical, off (got \"" + trim(*v).substr(0, 32) + "\")");
+        c.log_level = trim(*v);
+    }
+    if (auto v = env("GHL_MCP_LOG_FORMAT"); v && !trim(*v).empty()) {
+        if (!parse_log_format(trim(*v)))
+            throw std::runtime_error("GHL_MCP_LOG_FORMAT must be text or json (got \"" + trim(*v).substr(0, 32) +
+                                     "\")");
+        c.log_format = trim(*v);
+    }
     if (auto v = env("GHL_MCP_VALIDATE_OUTPUT")) c.validate_output = (*v == "1" || *v == "true");
 }
 

@@ -80,7 +80,10 @@ struct Config {
     /// GHL_MCP_EVENTS_MAX_AGE_DAYS / GHL_MCP_EVENTS_MAX_COUNT: how long events are kept.
     std::chrono::seconds events_max_age = std::chrono::hours(24 * 30);
     std::size_t events_max_count = 100000;
+    /// --log-level / GHL_MCP_LOG_LEVEL: trace, debug, info, warn, error, critical, off.
     std::string log_level = "info";
+    /// --log-format / GHL_MCP_LOG_FORMAT: "text" (for people) or "json" (one object per line).
+    std::string log_format = "text";
     /// Benchmarks only (no flag, no variable): the GHL budget our limiter keeps to, and the
     /// sandbox's limit, instead of GHL's published 100 per 10 s. Unset: GHL's limits.
     std::optional<ghl::RateLimits> rate_limits;

@@ -26,6 +26,9 @@ struct InputRequired {
 /// Per-request data the server fills before a handler runs.
 struct CallInfo {
     json id;
+    /// Server-generated id of a tools/call (mcp::new_call_id), unique unlike the client's `id`:
+    /// it ties the call's log lines (and the GHL requests it makes) together. Empty otherwise.
+    std::string call_id;
     std::string method;
     json params = json::object();
     bool modern = false;
@@ -55,7 +58,11 @@ public:
     /// "sampling", "elicitation", "roots", or "elicitation.form" / "elicitation.url".
     bool client_supports(std::string_view capability) const;
     const json& params() const { return call_.params; }
+    /// The client's JSON-RPC request id (unique within one session or connection at most).
     const json& request_id() const { return call_.id; }
+    /// This tool call's server-generated id (16 hex characters), unique across sessions and
+    /// clients: pass it on to log lines and downstream requests (GHL) that the call causes.
+    const std::string& call_id() const { return call_.call_id; }
     const std::any& principal() const { return call_.principal; }
 
     bool cancelled() const;

@@ -4,6 +4,7 @@
 
 #include "mcp/crypto.hpp"
 #include "mcp/headers.hpp"
+#include "mcp/log_context.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -45,6 +46,24 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
         out += p;
     }
     return out;
+}
+
+/// " [tools.not_found]" when an isError result's text starts with such an error id, else "".
+std::string error_tag(const json& result) {
+    auto content = result.find("content");
+    if (content == result.end() || !content->is_array() || content->empty()) return {};
+    const json& first = content->front();
+    if (!first.is_object() || !first.contains("text") || !first["text"].is_string()) return {};
+    const std::string& text = first["text"].get_ref<const std::string&>();
+    if (text.size() < 3 || text[0] != '[') return {};
+    const auto close = text.find(']');
+    if (close == std::string::npos || close > 64) return {};
+    for (std::size_t i = 1; i < close; ++i) {
+        const char c = text[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return {};
+    }
+    return " " + text.substr(0, close + 1);
 }
 
 /// Drops definition fields a client of an older revision does not know.
@@ -573,6 +592,8 @@ json Server::do_tools_list(CallInfo& call) const {
 
 json Server::do_tools_call(CallInfo& call) {
     const std::string name = require_string(call.params, "name", "the tool name");
+    // One id for the whole call, tasks and input rounds included (they copy or reuse `call`).
+    call.call_id = new_call_id();
     auto tool = registry_->find_tool(name);
     if (!tool || !registry_->tool_visible(*tool, call.principal)) {
         if (options_.on_refused_call)
@@ -660,6 +681,40 @@ json Server::input_required_result(const InputRequired& ir, const CallInfo& call
 }
 
 json Server::run_tool(const Tool& tool, CallInfo& call, const json& arguments) {
+    if (call.call_id.empty()) call.call_id = new_call_id();
+    const auto& session = call.session ? call.session : call.cancel_scope;
+    LogScope scope({call.call_id, tool.name(), session ? session_log_tag(session->id()) : std::string()});
+    const auto start = Clock::now();
+    // One line per finished call: its id ties it to the GHL requests logged while it ran. No
+    // argument values or result text (personal data): the outcome, and an error's [id] tag.
+    auto finished = [&](const std::string& outcome) {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+        spdlog::info("tool {} [{}] {} in {} ms", tool.name(), call.call_id, outcome, ms.count());
+    };
+    try {
+        json out = invoke_tool(tool, call, arguments);
+        if (call.cancelled->load())
+            finished("cancelled");
+        else if (out.value("resultType", "") == "input_required")
+            finished("input_required");
+        else if (out.value("isError", false))
+            finished("error" + error_tag(out));
+        else
+            finished("ok");
+        return out;
+    } catch (const InputRequired&) {
+        finished("input_required");
+        throw;
+    } catch (const RpcError& e) {
+        finished("failed with JSON-RPC error " + std::to_string(static_cast<int>(e.code())));
+        throw;
+    } catch (...) {
+        finished("failed");
+        throw;
+    }
+}
+
+json Server::invoke_tool(const Tool& tool, CallInfo& call, const json& arguments) {
     auto problems = tool.input_validator->validate(arguments);
     if (!problems.empty()) {
         if (options_.on_refused_call)
@@ -690,7 +745,7 @@ json Server::run_tool(const Tool& tool, CallInfo& call, const json& arguments) {
     } catch (const RpcError&) {
         throw;
     } catch (const std::exception& e) {
-        spdlog::warn("tool {} failed (request {}): {}", tool.name(), call.id.dump(), e.what());
+        spdlog::warn("tool {} [{}] failed: {}", tool.name(), call.call_id, e.what());
         r = ToolResult::error(std::string(e.what()));
     }
     json out{{"content", std::move(r.content)}};
@@ -698,8 +753,8 @@ json Server::run_tool(const Tool& tool, CallInfo& call, const json& arguments) {
         if (options_.validate_output && tool.output_validator && !r.is_error) {
             auto bad = tool.output_validator->validate(*r.structured);
             if (!bad.empty()) {
-                spdlog::error("tool {} returned structuredContent that violates its outputSchema: {}",
-                              tool.name(), join(bad, "; "));
+                spdlog::error("tool {} [{}] returned structuredContent that violates its outputSchema: {}",
+                              tool.name(), call.call_id, join(bad, "; "));
                 return json{{"content", json::array({{{"type", "text"},
                                                       {"text", "[mcp.output_schema] tool " +
                                                                    tool.name() +

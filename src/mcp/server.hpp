@@ -138,7 +138,9 @@ private:
     json do_discover(CallInfo& call) const;
     json do_tools_list(CallInfo& call) const;
     json do_tools_call(CallInfo& call);
+    /// Runs a tool under its call's log context and logs how it finished.
     json run_tool(const Tool& tool, CallInfo& call, const json& arguments);
+    json invoke_tool(const Tool& tool, CallInfo& call, const json& arguments);
     json do_resources_list(CallInfo& call) const;
     json do_templates_list(CallInfo& call) const;
     json do_resources_read(CallInfo& call);

@@ -63,7 +63,7 @@ json GhlAccess::call(mcp::ToolContext& ctx, std::string_view endpoint, const ghl
     ghl::CallOptions o;
     // Both clocks are steady_clock: the tool's deadline is the GHL call's deadline.
     o.deadline = ctx.deadline();
-    o.request_id = ctx.request_id().dump();
+    o.request_id = ctx.call_id();
     json out = send(Scope::kLocation, location, endpoint, path, query, body, std::move(o));
     // POST searches read; every other non-GET may have changed something.
     if (on_write_ && ghl::endpoint(endpoint).method != ghl::Method::kGet &&
@@ -77,7 +77,7 @@ json GhlAccess::call_agency(mcp::ToolContext& ctx, std::string_view endpoint,
                             const std::string& company_id) {
     ghl::CallOptions o;
     o.deadline = ctx.deadline();
-    o.request_id = ctx.request_id().dump();
+    o.request_id = ctx.call_id();
     return send(Scope::kAgency, company_id, endpoint, path, query, body, std::move(o));
 }
 
