@@ -2,6 +2,8 @@
 
 #include "tools/groups.hpp"
 
+#include "ghl/endpoints.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -40,6 +42,14 @@ std::vector<Definition> parse_definitions() {
         if (std::find(sets.begin(), sets.end(), d.toolset) == sets.end())
             fail("unknown toolset \"" + d.toolset + "\" (see all_toolsets() in catalog.cpp)");
         d.wire.erase("toolset");
+        if (!d.wire.contains("endpoints") || !d.wire["endpoints"].is_array())
+            fail("missing array \"endpoints\" (the GHL endpoint ids the tool may call; [] for none)");
+        for (const auto& id : d.wire["endpoints"]) {
+            if (!id.is_string() || !ghl::find_endpoint(id.get<std::string>()))
+                fail("\"endpoints\": " + id.dump() + " is not an endpoint id of src/ghl/endpoints.cpp");
+            d.endpoints.push_back(id.get<std::string>());
+        }
+        d.wire.erase("endpoints");
         out.push_back(std::move(d));
     }
     return out;
