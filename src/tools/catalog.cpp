@@ -44,12 +44,17 @@ std::vector<Definition> parse_definitions() {
         d.wire.erase("toolset");
         if (!d.wire.contains("endpoints") || !d.wire["endpoints"].is_array())
             fail("missing array \"endpoints\" (the GHL endpoint ids the tool may call; [] for none)");
-        for (const auto& id : d.wire["endpoints"]) {
-            if (!id.is_string() || !ghl::find_endpoint(id.get<std::string>()))
-                fail("\"endpoints\": " + id.dump() + " is not an endpoint id of src/ghl/endpoints.cpp");
-            d.endpoints.push_back(id.get<std::string>());
+        for (const char* key : {"endpoints", "optionalEndpoints"}) {
+            if (!d.wire.contains(key)) continue;
+            if (!d.wire[key].is_array()) fail(std::string("\"") + key + "\" must be an array");
+            for (const auto& id : d.wire[key]) {
+                if (!id.is_string() || !ghl::find_endpoint(id.get<std::string>()))
+                    fail(std::string("\"") + key + "\": " + id.dump() + " is not an endpoint id of src/ghl/endpoints.cpp");
+                (key == std::string_view("endpoints") ? d.endpoints : d.optional_endpoints).push_back(id.get<std::string>());
+            }
         }
         d.wire.erase("endpoints");
+        d.wire.erase("optionalEndpoints");
         out.push_back(std::move(d));
     }
     return out;

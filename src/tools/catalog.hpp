@@ -51,6 +51,10 @@ struct Definition {
     /// (`ghl-mcp doctor`); tests/unit/tools/endpoints_test.cpp proves the list against what
     /// each tool really calls.
     std::vector<std::string> endpoints;
+    /// Endpoints called only for some arguments or to explain a refusal ("optionalEndpoints":
+    /// custom fields by key, the existing duplicate): without their scope the tool still works
+    /// for other calls.
+    std::vector<std::string> optional_endpoints;
 };
 
 /// Every embedded schemas/tools/*.json, parsed once per process. Throws std::runtime_error naming
