@@ -2,6 +2,7 @@
 
 #include "app/auth_cli.hpp"
 #include "app/config.hpp"
+#include "app/doctor.hpp"
 #include "app/wiring.hpp"
 
 #include "ghl/url.hpp"
@@ -246,6 +247,16 @@ int voice_export(Config& c, const std::string& platform, const std::string& url,
     return 0;
 }
 
+int doctor(const Config& c, std::vector<ConfigIssue> issues, bool as_json) {
+    DoctorOptions o;
+    o.config_issues = std::move(issues);
+    const DoctorReport report = run_doctor(c, o);
+    if (as_json) std::cout << doctor_json(report).dump(2) << "\n";
+    else std::cout << doctor_text(report);
+    std::cout.flush();
+    return report.failed() ? 1 : 0;
+}
+
 std::string joined(const std::vector<std::string>& items, const std::string& none) {
     if (items.empty()) return none;
     std::string out;
@@ -371,7 +382,7 @@ int run(int argc, char** argv) {
                    "Seconds one tool call may take, GHL retries and rate-limit waits included")
         ->capture_default_str()
         ->check(CLI::Range(0.1, 3600.0));
-    cli.add_option("--log-level", c.log_level, "stderr log level: trace, debug, info, warn, error, off")
+    auto* log_level_opt = cli.add_option("--log-level", c.log_level, "stderr log level: trace, debug, info, warn, error, off")
         ->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
@@ -423,6 +434,15 @@ int run(int argc, char** argv) {
     std::string tool_name, tool_args;
     call_cmd->add_option("TOOL", tool_name, "Tool name (see `ghl-mcp tools`)")->required();
     call_cmd->add_option("ARGS", tool_args, "Arguments as a JSON object, e.g. '{\"query\":\"smith\"}'");
+
+    auto* doctor_cmd = cli.add_subcommand(
+        "doctor", "Check the configuration, credentials, token scopes against the enabled tools, clock "
+                  "and store permissions, and say what to fix (exit 1 when something is wrong)");
+    bool doctor_as_json = false;
+    std::string doctor_listen;
+    doctor_cmd->add_flag("--json", doctor_as_json, "Print [{check, status, detail, fix}] as JSON");
+    doctor_cmd->add_option("--http", doctor_listen,
+                           "Also check serving HTTP on HOST:PORT as `serve --http` would (API keys off loopback)");
 
     auto* tools_cmd = cli.add_subcommand("tools", "List the tools this server offers");
     bool tools_json = false;
@@ -491,11 +511,29 @@ int run(int argc, char** argv) {
         return cli.exit(e);
     }
     setup_logging(c.log_level);
+    // Doctor reports what it sees instead of stopping at the first problem: only what `serve`
+    // would call a usage error is one for doctor too (a bad --http).
+    if (*doctor_cmd && log_level_opt->count() == 0) spdlog::set_level(spdlog::level::err);
+    std::vector<ConfigIssue> doctor_issues;
     try {
         const std::string base_url_flag = c.base_url;
-        apply_environment(c, process_env());
+        try {
+            apply_environment(c, process_env());
+        } catch (const std::exception& e) {
+            if (!*doctor_cmd) throw;
+            doctor_issues.push_back({e.what(), "fix the setting it names (see ghl-mcp --help and the README's "
+                                               "Configuration table)"});
+        }
         if (base_url_opt->count() > 0) c.base_url = base_url_flag;  // flags win over the environment
-        (void)tools::select(c.surface);  // unknown toolsets/tools are a start-up error
+        try {
+            (void)tools::select(c.surface);  // unknown toolsets/tools are a start-up error
+        } catch (const std::exception& e) {
+            if (!*doctor_cmd) throw;
+            doctor_issues.push_back({e.what(), "fix --toolsets/GHL_MCP_TOOLSETS or --tools/GHL_MCP_TOOLS "
+                                               "(ghl-mcp tools --toolsets all lists every tool)"});
+            c.surface = {};  // check the rest with the default tools
+        }
+        if (!doctor_listen.empty()) listen = doctor_listen;
         if (!listen.empty()) {
             c.http = true;
             parse_listen_address(listen, c.http_host, c.http_port);
@@ -525,6 +563,7 @@ int run(int argc, char** argv) {
         return auth_logout(c, logout_key);
     }
     if (*voice_export_cmd) return voice_export(c, export_platform, export_url, export_credential);
+    if (*doctor_cmd) return doctor(c, doctor_issues, doctor_as_json);
     if (*call_cmd) return call_tool(c, tool_name, tool_args);
     if (*tools_cmd) return list_tools(c, tools_json);
     return serve(c);
