@@ -411,7 +411,8 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
         const std::string what = e.what();
         std::string fix = mode == Mode::kOAuth ? "ghl-mcp auth status shows the logins; ghl-mcp auth login adds one"
                                                : "fix GHL_BASE_URL (https://services.leadconnectorhq.com)";
-        checks.push_back(fail("credentials", "cannot set up the GHL client: " + what, fix));
+        checks.push_back(fail(mode == Mode::kOAuth ? "credentials" : "configuration",
+                              "cannot set up the GHL client: " + what, fix));
         add(stores);
         return report;
     }
@@ -492,8 +493,7 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
                                       e.transient() ? "GHL is busy or failing: run doctor again in a minute"
                                                     : "see the message above"));
             } else {
-                checks.push_back(fail("credentials", "cannot reach GHL at " + base_url + " (" +
-                                                         std::string(e.code()) + ": " + e.agent_text() + ")",
+                checks.push_back(fail("credentials", "cannot reach GHL at " + base_url + ": " + e.agent_text(),
                                       "check this machine's network access to " + base_url +
                                           " (proxy: HTTPS_PROXY), or GHL_BASE_URL"));
             }
