@@ -69,8 +69,11 @@ std::pair<std::string, std::string> line_starting(const std::string& out, const 
 
 /// A simulator serving a PIT sub-account, and the environment pointing ghl-mcp at it.
 struct Sim {
-    explicit Sim(std::map<std::string, std::string> scopes = {}) {
+    explicit Sim(std::map<std::string, std::string> scopes = {},
+                 std::chrono::seconds clock_offset = std::chrono::seconds(0)) {
         ghlsim::Options o;
+        if (clock_offset.count() != 0)
+            o.now = [clock_offset] { return std::chrono::system_clock::now() + clock_offset; };
         o.tokens = {"pit-good-token-0001", "pit-scoped-token-0002"};
         o.token_scopes = std::move(scopes);
         sim = std::make_unique<ghlsim::Simulator>(o);
@@ -236,6 +239,16 @@ TEST(DoctorCli, ConfigurationProblemsAreReportedNotUsageErrors) {
 
     EXPECT_EQ(doctor_run(dir, {}, "--sandbox doctor --http nonsense:port").status, 2);
     EXPECT_TRUE(has(doctor_run(dir, {}, "--help").out, "doctor")) << "--help lists doctor";
+}
+
+TEST(DoctorCli, AClockFarFromGhlsFails) {
+    TempDir dir;
+    Sim s({}, std::chrono::minutes(10));  // GHL's Date says 10 minutes later than ours
+    Exec r = doctor_run(dir, s.env("pit-good-token-0001"), "doctor");
+    EXPECT_EQ(r.status, 1) << r.out;
+    auto [line, fix] = line_starting(r.out, "FAIL clock: ");
+    EXPECT_TRUE(has(line, "s behind GHL's")) << r.out;  // ~600 s, give or take the Date header's second
+    EXPECT_TRUE(has(fix, "timedatectl set-ntp true")) << r.out;
 }
 
 TEST(Doctor, ClockThresholds) {
