@@ -2,6 +2,7 @@
 
 #include "app/auth_cli.hpp"
 #include "app/config.hpp"
+#include "app/doctor.hpp"
 #include "app/logging.hpp"
 #include "app/wiring.hpp"
 
@@ -248,6 +249,16 @@ int voice_export(Config& c, const std::string& platform, const std::string& url,
     return 0;
 }
 
+int doctor(const Config& c, std::vector<ConfigIssue> issues, bool as_json) {
+    DoctorOptions o;
+    o.config_issues = std::move(issues);
+    const DoctorReport report = run_doctor(c, o);
+    if (as_json) std::cout << doctor_json(report).dump(2) << "\n";
+    else std::cout << doctor_text(report);
+    std::cout.flush();
+    return report.failed() ? 1 : 0;
+}
+
 std::string joined(const std::vector<std::string>& items, const std::string& none) {
     if (items.empty()) return none;
     std::string out;
@@ -436,6 +447,15 @@ int run(int argc, char** argv) {
     call_cmd->add_option("TOOL", tool_name, "Tool name (see `ghl-mcp tools`)")->required();
     call_cmd->add_option("ARGS", tool_args, "Arguments as a JSON object, e.g. '{\"query\":\"smith\"}'");
 
+    auto* doctor_cmd = cli.add_subcommand(
+        "doctor", "Check the configuration, credentials, token scopes against the enabled tools, clock "
+                  "and store permissions, and say what to fix (exit 1 when something is wrong)");
+    bool doctor_as_json = false;
+    std::string doctor_listen;
+    doctor_cmd->add_flag("--json", doctor_as_json, "Print [{check, status, detail, fix}] as JSON");
+    doctor_cmd->add_option("--http", doctor_listen,
+                           "Also check serving HTTP on HOST:PORT as `serve --http` would (API keys off loopback)");
+
     auto* tools_cmd = cli.add_subcommand("tools", "List the tools this server offers");
     bool tools_json = false;
     tools_cmd->add_flag("--json", tools_json, "Print the full definitions (schemas, annotations)");
@@ -504,16 +524,34 @@ int run(int argc, char** argv) {
         // every other configuration error.
         return cli.exit(e) == 0 ? 0 : 2;
     }
+    // Doctor reports what it sees instead of stopping at the first problem: only what `serve`
+    // would call a usage error is one for doctor too (a bad --http).
+    std::vector<ConfigIssue> doctor_issues;
     try {
         const std::string base_url_flag = c.base_url, log_level_flag = c.log_level,
                           log_format_flag = c.log_format;
-        apply_environment(c, process_env());
+        try {
+            apply_environment(c, process_env());
+        } catch (const std::exception& e) {
+            if (!*doctor_cmd) throw;
+            doctor_issues.push_back({e.what(), "fix the setting it names (see ghl-mcp --help and the README's "
+                                               "Configuration table)"});
+        }
         // Flags win over the environment.
         if (base_url_opt->count() > 0) c.base_url = base_url_flag;
         if (log_level_opt->count() > 0) c.log_level = log_level_flag;
         if (log_format_opt->count() > 0) c.log_format = log_format_flag;
         setup_logging(c.log_level, parse_log_format(c.log_format).value_or(LogFormat::kText));
-        (void)tools::select(c.surface);  // unknown toolsets/tools are a start-up error
+        if (*doctor_cmd && log_level_opt->count() == 0) spdlog::set_level(spdlog::level::err);
+        try {
+            (void)tools::select(c.surface);  // unknown toolsets/tools are a start-up error
+        } catch (const std::exception& e) {
+            if (!*doctor_cmd) throw;
+            doctor_issues.push_back({e.what(), "fix --toolsets/GHL_MCP_TOOLSETS or --tools/GHL_MCP_TOOLS "
+                                               "(ghl-mcp tools --toolsets all lists every tool)"});
+            c.surface = {};  // check the rest with the default tools
+        }
+        if (!doctor_listen.empty()) listen = doctor_listen;
         if (!listen.empty()) {
             c.http = true;
             parse_listen_address(listen, c.http_host, c.http_port);
@@ -543,6 +581,7 @@ int run(int argc, char** argv) {
         return auth_logout(c, logout_key);
     }
     if (*voice_export_cmd) return voice_export(c, export_platform, export_url, export_credential);
+    if (*doctor_cmd) return doctor(c, doctor_issues, doctor_as_json);
     if (*call_cmd) return call_tool(c, tool_name, tool_args);
     if (*tools_cmd) return list_tools(c, tools_json);
     return serve(c);

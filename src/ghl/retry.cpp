@@ -23,6 +23,19 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
         if (value.size() > 9) return std::chrono::seconds(999999999);
         return std::chrono::seconds(std::stol(std::string(value)));
     }
+    const auto at = parse_http_date(value);
+    if (!at) return std::nullopt;
+    if (*at <= now) return std::chrono::seconds(0);
+    return std::chrono::ceil<std::chrono::seconds>(*at - now);
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view value) {
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
+        value.remove_prefix(1);
+    }
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
+        value.remove_suffix(1);
+    }
     const std::string text(value);
     for (const char* format :
          {"%a, %d %b %Y %H:%M:%S", "%A, %d-%b-%y %H:%M:%S", "%a %b %d %H:%M:%S %Y"}) {
@@ -32,10 +45,7 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
         std::string_view rest(end);
         while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
         if (!(rest.empty() || rest == "GMT" || rest == "UTC")) continue;
-        const time_t when = timegm(&tm);
-        const auto at = std::chrono::system_clock::from_time_t(when);
-        if (at <= now) return std::chrono::seconds(0);
-        return std::chrono::ceil<std::chrono::seconds>(at - now);
+        return std::chrono::system_clock::from_time_t(timegm(&tm));
     }
     return std::nullopt;
 }

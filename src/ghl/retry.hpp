@@ -26,6 +26,10 @@ struct RetryPolicy {
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
                                                       std::chrono::system_clock::time_point now);
 
+/// Parses an HTTP-date (IMF-fixdate "Wed, 21 Oct 2015 07:28:00 GMT", also the RFC 850 and asctime
+/// forms), e.g. a `Date` or `Retry-After` header. nullopt when unparsable.
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view value);
+
 /// Full-jitter backoff for retry number `retry` (0-based), `random` being a uniform 64-bit value.
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, std::uint64_t random);
 

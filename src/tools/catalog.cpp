@@ -2,6 +2,8 @@
 
 #include "tools/groups.hpp"
 
+#include "ghl/endpoints.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -40,6 +42,19 @@ std::vector<Definition> parse_definitions() {
         if (std::find(sets.begin(), sets.end(), d.toolset) == sets.end())
             fail("unknown toolset \"" + d.toolset + "\" (see all_toolsets() in catalog.cpp)");
         d.wire.erase("toolset");
+        if (!d.wire.contains("endpoints") || !d.wire["endpoints"].is_array())
+            fail("missing array \"endpoints\" (the GHL endpoint ids the tool may call; [] for none)");
+        for (const char* key : {"endpoints", "optionalEndpoints"}) {
+            if (!d.wire.contains(key)) continue;
+            if (!d.wire[key].is_array()) fail(std::string("\"") + key + "\" must be an array");
+            for (const auto& id : d.wire[key]) {
+                if (!id.is_string() || !ghl::find_endpoint(id.get<std::string>()))
+                    fail(std::string("\"") + key + "\": " + id.dump() + " is not an endpoint id of src/ghl/endpoints.cpp");
+                (key == std::string_view("endpoints") ? d.endpoints : d.optional_endpoints).push_back(id.get<std::string>());
+            }
+        }
+        d.wire.erase("endpoints");
+        d.wire.erase("optionalEndpoints");
         out.push_back(std::move(d));
     }
     return out;

@@ -46,10 +46,20 @@ struct Definition {
     std::string file;     // e.g. "get_server_status.json"
     json wire;            // name, title, description, inputSchema, outputSchema, annotations
     std::string toolset;  // e.g. "contacts"; never sent on the wire
+    /// Every GHL endpoint id (ghl::endpoints()) the tool may call, whatever its arguments:
+    /// "endpoints" in the file, never sent on the wire. Their scopes are what the tool needs
+    /// (`ghl-mcp doctor`); tests/unit/tools/endpoints_test.cpp proves the list against what
+    /// each tool really calls.
+    std::vector<std::string> endpoints;
+    /// Endpoints called only for some arguments or to explain a refusal ("optionalEndpoints":
+    /// custom fields by key, the existing duplicate): without their scope the tool still works
+    /// for other calls.
+    std::vector<std::string> optional_endpoints;
 };
 
 /// Every embedded schemas/tools/*.json, parsed once per process. Throws std::runtime_error naming
-/// the file on malformed JSON, a name that does not match the file name, or a missing field.
+/// the file on malformed JSON, a name that does not match the file name, a missing field, or an
+/// "endpoints" entry that is not a ghl::endpoints() id.
 const std::vector<Definition>& definitions();
 
 /// Builds the handler for one tool; `env` outlives the registry.

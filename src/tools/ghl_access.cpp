@@ -30,32 +30,51 @@ std::string GhlAccess::location(const json& arguments) const {
         "GHL_LOCATION_ID set.");
 }
 
-json GhlAccess::send(Scope scope, const std::string& who, std::string_view endpoint,
-                     const ghl::Params& path, const ghl::Params& query, const json& body,
-                     ghl::CallOptions o) {
+ghl::Reply GhlAccess::exchange(Scope scope, const std::string& who, std::string_view endpoint,
+                               const ghl::Params& path, const ghl::Params& query, const json& body,
+                               ghl::CallOptions o, std::string& token) {
     const auto deadline =
         o.deadline.value_or(std::chrono::steady_clock::now() + std::chrono::seconds(30));
     for (int attempt = 0;; ++attempt) {
-        ghl::Grant grant;
-        try {
-            grant = scope == Scope::kLocation ? credentials_->for_location(who, deadline)
-                                              : credentials_->for_company(who, deadline);
-        } catch (const ghl::CredentialError& e) {
-            throw ToolFailure(e.what());
-        }
+        ghl::Grant grant = scope == Scope::kLocation ? credentials_->for_location(who, deadline)
+                                                     : credentials_->for_company(who, deadline);
+        token = grant.token;
         o.token = grant.token;
         o.resource_key = grant.resource_key;
         try {
-            return client_->call(endpoint, path, query, body, o);
+            return client_->call_reply(endpoint, path, query, body, o);
         } catch (const ghl::ApiError& e) {
             // A 401 means GHL processed nothing: with a fresh token the call may be repeated,
             // once. A PIT has nothing fresher to offer.
             if (attempt == 0 && e.kind() == ghl::ErrorKind::kHttp && e.status() == 401 &&
                 credentials_->rejected(grant.token))
                 continue;
-            throw ToolFailure(ghl::redact(e.agent_text(), grant.token));
+            throw;
         }
     }
+}
+
+json GhlAccess::send(Scope scope, const std::string& who, std::string_view endpoint,
+                     const ghl::Params& path, const ghl::Params& query, const json& body,
+                     ghl::CallOptions o) {
+    std::string token;
+    try {
+        return exchange(scope, who, endpoint, path, query, body, std::move(o), token).body;
+    } catch (const ghl::CredentialError& e) {
+        throw ToolFailure(e.what());
+    } catch (const ghl::ApiError& e) {
+        throw ToolFailure(ghl::redact(e.agent_text(), token));
+    }
+}
+
+ghl::Reply GhlAccess::probe(std::string_view endpoint, const ghl::Params& path, const ghl::Params& query,
+                            const json& body, const std::string& location,
+                            std::chrono::milliseconds timeout) {
+    ghl::CallOptions o;
+    o.deadline = std::chrono::steady_clock::now() + timeout;
+    o.request_id = "doctor";
+    std::string token;
+    return exchange(Scope::kLocation, location, endpoint, path, query, body, std::move(o), token);
 }
 
 json GhlAccess::call(mcp::ToolContext& ctx, std::string_view endpoint, const ghl::Params& path,

@@ -47,6 +47,12 @@ public:
                        const json& body, const std::string& location,
                        std::chrono::milliseconds timeout);
 
+    /// Like call_detached(), for diagnostics (`ghl-mcp doctor`): the whole reply (status and
+    /// headers, e.g. `Date`) and GHL's own errors. Throws ghl::ApiError (status, message) and
+    /// ghl::CredentialError instead of ToolFailure; never counts as a write.
+    ghl::Reply probe(std::string_view endpoint, const ghl::Params& path, const ghl::Params& query,
+                     const json& body, const std::string& location, std::chrono::milliseconds timeout);
+
     /// Like call(), with the agency token of `company_id` (empty: the only agency identity), for
     /// agency-only endpoints (/oauth/installedLocations).
     json call_agency(mcp::ToolContext& ctx, std::string_view endpoint, const ghl::Params& path,
@@ -65,6 +71,11 @@ public:
 
 private:
     enum class Scope { kLocation, kAgency };
+    /// One call with `who`'s token, repeated once with a fresh token after a 401 (OAuth). Throws
+    /// ghl::ApiError and ghl::CredentialError as they come; `token` is set to the token used last.
+    ghl::Reply exchange(Scope scope, const std::string& who, std::string_view endpoint,
+                        const ghl::Params& path, const ghl::Params& query, const json& body,
+                        ghl::CallOptions options, std::string& token);
     json send(Scope scope, const std::string& who, std::string_view endpoint,
               const ghl::Params& path, const ghl::Params& query, const json& body,
               ghl::CallOptions options);

@@ -374,3 +374,37 @@ TEST_F(OAuthApp, DeniedConsentFailsTheLoginClearly) {
 }
 
 }  // namespace
+
+namespace {
+
+// `ghl-mcp doctor` with OAuth logins: one read per sub-account through the login (an agency's
+// minted location token included), scopes from the token store, no token in the output.
+TEST_F(OAuthApp, DoctorChecksEachLoginAndItsStoredScopes) {
+    ASSERT_EQ(login("Location"), 0);
+    const std::string home = sim_->location_id();
+    Exec r = ghl_mcp("doctor", "GHL_MCP_EVENTS_DB=off");
+    EXPECT_EQ(r.status, 0) << r.out;
+    EXPECT_NE(r.out.find("ok   configuration: OAuth logins from the token store " + c_.token_store), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("ok   credentials: sub-account login for location " + home), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(granted scopes from the token store)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ok   token store: " + c_.token_store + " (mode 0600, yours)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ok   store key: from GHL_MCP_STORE_KEY"), std::string::npos) << r.out;
+    expect_no_secret_in(r.out, "doctor's output");
+
+    ASSERT_EQ(login("Company"), 0);
+    Exec agency = ghl_mcp("doctor", "GHL_MCP_EVENTS_DB=off GHL_LOCATION_ID=" + sim_->location_ids().at(1));
+    EXPECT_EQ(agency.status, 0) << agency.out;
+    EXPECT_NE(agency.out.find("ok   credentials: agency login for location " + sim_->location_ids().at(1)),
+              std::string::npos)
+        << agency.out;
+    expect_no_secret_in(agency.out, "doctor's output");
+
+    // The login's access token expired and GHL refuses its refresh token: a failure and the fix.
+    ASSERT_EQ(ghl_mcp("auth logout").status, 0);
+    Exec none = ghl_mcp("doctor", "GHL_MCP_EVENTS_DB=off");
+    EXPECT_EQ(none.status, 1) << none.out;
+    EXPECT_NE(none.out.find("auth login"), std::string::npos) << none.out;
+}
+
+}  // namespace

@@ -6,6 +6,7 @@
 #include "app/wiring.hpp"
 #include "ghl/client.hpp"
 #include "ghlsim/simulator.hpp"
+#include "tools/catalog.hpp"
 #include "tools/ghl_access.hpp"
 
 #include <gtest/gtest.h>
@@ -41,11 +42,37 @@ protected:
     const ghlsim::SeedFacts& seed() { return sim().seed_facts(); }
     app::App& app() { return *app_; }
 
-    /// Calls a tool; fails the test on a protocol error (unknown tool, invalid arguments).
+    /// Calls a tool; fails the test on a protocol error (unknown tool, invalid arguments), and
+    /// when the tool called a GHL endpoint its definition does not declare ("endpoints" in
+    /// schemas/tools/<tool>.json, whose scopes `ghl-mcp doctor` checks): every tool test keeps
+    /// that list honest.
     app::CallOutput call(const std::string& tool, const json& args) {
+        const auto before = app_->environment().ghl->client().snapshot();
         auto out = app_->call(tool, args);
         EXPECT_EQ(out.protocol_error, "") << tool << " " << args.dump();
+        for (const auto& endpoint : touched_since(before))
+            EXPECT_TRUE(declares(tool, endpoint))
+                << tool << " called " << endpoint << ", which schemas/tools/" << tool
+                << ".json lists in neither \"endpoints\" nor \"optionalEndpoints\"";
         return out;
+    }
+    /// The endpoints called since `before` (a snapshot of the client's metrics).
+    std::set<std::string> touched_since(const ghl::MetricsSnapshot& before) {
+        std::set<std::string> out;
+        for (const auto& [endpoint, m] : app_->environment().ghl->client().snapshot().endpoints) {
+            auto it = before.endpoints.find(endpoint);
+            if (m.calls > (it == before.endpoints.end() ? 0 : it->second.calls)) out.insert(endpoint);
+        }
+        return out;
+    }
+    /// Whether `tool`'s definition lists `endpoint` (as needed or optional).
+    static bool declares(const std::string& tool, const std::string& endpoint) {
+        for (const auto& d : tools::definitions())
+            if (d.wire["name"] == tool)
+                return std::find(d.endpoints.begin(), d.endpoints.end(), endpoint) != d.endpoints.end() ||
+                       std::find(d.optional_endpoints.begin(), d.optional_endpoints.end(), endpoint) !=
+                           d.optional_endpoints.end();
+        return false;
     }
     /// Calls a tool that must succeed; returns its structured result.
     json ok(const std::string& tool, const json& args) {

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include <cstdlib>
+#include <ctime>
 
 #include <algorithm>
 #include <array>
@@ -136,6 +137,16 @@ std::int64_t steady_ms() {
 std::string lower_ascii(std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
+}
+
+/// An IMF-fixdate ("Mon, 07 Dec 2026 19:46:35 GMT"), the form of HTTP's Date header.
+std::string http_date(Ms epoch_ms) {
+    const std::time_t t = static_cast<std::time_t>(epoch_ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char out[64];
+    std::strftime(out, sizeof out, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return out;
 }
 
 Json unauthorized(const std::string& message) {
@@ -406,6 +417,7 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
             return;
         }
         res.status = status;
+        res.set_header("Date", http_date(now_ms()));  // as GHL's gateway: clock-skew checks read it
         if (!redirect.empty()) {
             res.set_header("Location", redirect);
             res.set_content("Found. Redirecting to " + redirect, "text/plain; charset=utf-8");
@@ -576,6 +588,18 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
         return finish();
     }
 
+    // The token's scopes (Options::token_scopes) against the endpoint's.
+    if (who.kind == Principal::Kind::kPrivate) {
+        const auto granted = opts.token_scopes.find(token);
+        const std::string needed = required_scope(route->method, route->pattern);
+        if (granted != opts.token_scopes.end() && !needed.empty() &&
+            (" " + granted->second + " ").find(" " + needed + " ") == std::string::npos) {
+            status = 401;
+            body = {{"statusCode", 401}, {"message", "The token is not authorized for this scope."}};
+            return finish();
+        }
+    }
+
     const int injected_5xx = draw_5xx();
     if (injected_5xx == 500 || injected_5xx == 503) return answer_5xx(injected_5xx);
 
@@ -624,6 +648,29 @@ void Simulator::Impl::dispatch(const httplib::Request& req, httplib::Response& r
     }
     if (injected_5xx != 0) return answer_5xx(injected_5xx);
     finish();
+}
+
+std::string required_scope(std::string_view method, std::string_view pattern) {
+    while (pattern.size() > 1 && pattern.back() == '/') pattern.remove_suffix(1);
+    const auto starts = [&](std::string_view prefix) {
+        return pattern.substr(0, prefix.size()) == prefix &&
+               (pattern.size() == prefix.size() || pattern[prefix.size()] == '/');
+    };
+    // Searches by POST read; every other method but GET writes.
+    const bool read = method == "GET" || (method == "POST" && pattern.ends_with("/search"));
+    const std::string access = read ? ".readonly" : ".write";
+    if (starts("/oauth")) return {};
+    if (starts("/calendars/events")) return "calendars/events" + access;
+    if (starts("/conversations") && (starts("/conversations/messages") || pattern.ends_with("/messages")))
+        return "conversations/message" + access;
+    if (starts("/locations/{locationId}/customFields")) return "locations/customFields" + access;
+    if (starts("/locations/{locationId}/tags")) return "locations/tags" + access;
+    if (starts("/payments/orders")) return "payments/orders" + access;
+    if (starts("/payments/transactions")) return "payments/transactions" + access;
+    const auto second_slash = pattern.find('/', 1);
+    return std::string(pattern.substr(1, second_slash == std::string_view::npos ? std::string_view::npos
+                                                                                 : second_slash - 1)) +
+           access;
 }
 
 Simulator::Simulator(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}

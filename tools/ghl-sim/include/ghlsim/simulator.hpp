@@ -204,6 +204,12 @@ struct Options {
     /// Accepted Bearer tokens besides OAuth ones: the default sub-account's private
     /// integration tokens.
     std::vector<std::string> tokens = {"sandbox-token"};
+    /// Scopes granted to static tokens, space-separated as GHL's token answers list them
+    /// ("contacts.readonly calendars.readonly"). A token listed here is answered 401 "The token
+    /// is not authorized for this scope." on any endpoint whose scope (required_scope()) it lacks,
+    /// as live GHL answers a Private Integration Token created without that scope. Tokens not
+    /// listed have every scope.
+    std::map<std::string, std::string> token_scopes;
     RateLimit rate;
     long daily_limit = 200000;  ///< per budget (see RateLimit) per UTC day
     Faults faults;
@@ -240,6 +246,11 @@ struct Options {
     /// repeat outside 1-100. Unset: no events are generated.
     std::optional<Webhooks> webhooks;
 };
+
+/// The OAuth scope GHL requires for `method` on the route `pattern` ("/contacts/{contactId}/tags",
+/// a trailing slash ignored): "contacts.write" for that one, "calendars/events.readonly" for
+/// GET /calendars/events, ... Empty for OAuth's own endpoints, which need no scope of a token.
+std::string required_scope(std::string_view method, std::string_view pattern);
 
 /// The id of the n-th further sub-account (n >= 1, see Options::extra_locations):
 /// "sbxL0c4t1on002Vt9RkP" for n = 1, "sbxL0c4t1on003Vt9RkP" for n = 2, ... (20 characters).
