@@ -16,8 +16,8 @@ constexpr auto kPruneInterval = std::chrono::minutes(1);
 sqlite::Database& prepared(sqlite::Database& db) {
     // synchronous=FULL: a commit is on disk before append() returns (WAL makes that one fsync per
     // group). The key is UNIQUE: deduplication holds across threads, restarts and processes.
+    if (db.path() != ":memory:") db.use_wal();  // another process may be creating it too
     db.exec(
-        "PRAGMA journal_mode=WAL;"
         "PRAGMA synchronous=FULL;"
         "CREATE TABLE IF NOT EXISTS events ("
         "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"

@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,6 +96,19 @@ Statement& Statement::bind(int index, int64_t value) {
 Statement& Statement::bind_null(int index) {
     if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) db_->fail("cannot bind a value", SQLITE_ERROR);
     return *this;
+}
+
+std::string Database::use_wal(std::chrono::milliseconds patience) {
+    const auto until = std::chrono::steady_clock::now() + patience;
+    for (auto pause = std::chrono::milliseconds(1);; pause = std::min(pause * 2, std::chrono::milliseconds(50))) {
+        try {
+            auto s = prepare("PRAGMA journal_mode=WAL");
+            return s.step() ? s.text(0) : std::string();
+        } catch (const Error& e) {
+            if ((e.code() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= until) throw;
+        }
+        std::this_thread::sleep_for(pause);
+    }
 }
 
 bool Statement::step() {

@@ -2,6 +2,7 @@
 // one connection, prepared statements, errors as std::runtime_error naming the file.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -39,6 +40,11 @@ public:
     /// Runs one or more statements without results (schema, pragmas). Throws on error.
     void exec(std::string_view sql);
     Statement prepare(std::string_view sql);
+    /// Switches the file to write-ahead logging and returns the journal mode now in force
+    /// ("wal" unless the file system cannot). Connections racing to do this on a new file can get
+    /// SQLITE_BUSY without the busy handler being asked (the switch needs the exclusive lock), so
+    /// it is retried for up to `patience`.
+    std::string use_wal(std::chrono::milliseconds patience = std::chrono::milliseconds(5000));
     /// Rows changed by the last INSERT/UPDATE/DELETE.
     int changes() const;
     const std::string& path() const { return path_; }

@@ -267,12 +267,9 @@ SqliteTokenStore::SqliteTokenStore(const std::string& path, const StoreKeySource
     // Per connection: wait for other processes instead of failing, and fsync the WAL at every
     // commit. WAL itself is recorded in the file.
     db_.exec("PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL;");
-    {
-        auto s = db_.prepare("PRAGMA journal_mode=WAL");
-        if (!s.step() || s.text(0) != "wal")
-            throw std::runtime_error("the token store " + path + " cannot use write-ahead logging (journal mode " +
-                                     s.text(0) + ")");
-    }
+    if (std::string mode = db_.use_wal(); mode != "wal")
+        throw std::runtime_error("the token store " + path + " cannot use write-ahead logging (journal mode " +
+                                 mode + ")");
 
     if (key_origin_.empty()) {
         key_origin_ = key.key_file.empty() ? default_store_key_file(path) : key.key_file;
