@@ -15,10 +15,7 @@ namespace {
 
 using keys_test::TempDir;
 
-struct Exec {
-    int status = -1;
-    std::string out;
-};
+using keys_test::Exec;
 
 /// Runs ghl-mcp with `args` (shell words) and GHL_MCP_API_KEYS_FILE=`keys_file`; `merge` adds
 /// stderr to the captured output.
@@ -27,15 +24,7 @@ Exec ghl_mcp(const std::string& keys_file, const std::string& args, bool merge =
     if (!keys_file.empty()) cmd += " GHL_MCP_API_KEYS_FILE='" + keys_file + "'";
     else cmd += " -u GHL_MCP_API_KEYS_FILE";
     cmd += std::string(" '") + GHL_MCP_BINARY + "' " + args + (merge ? " 2>&1" : " 2>/dev/null");
-    Exec r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf{};
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    int st = ::pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
+    return keys_test::run_command(cmd);
 }
 
 TEST(KeysCli, CreatePrintsTheKeyOnceListShowsScopesRevokeWorks) {

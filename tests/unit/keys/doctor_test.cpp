@@ -27,25 +27,14 @@ namespace {
 using keys_test::TempDir;
 using json = nlohmann::json;
 
-struct Exec {
-    int status = -1;
-    std::string out;  // stdout only
-};
+using keys_test::Exec;
 
 /// Runs `ghl-mcp ARGS` with only HOME (a fresh directory), PATH and `env` in its environment.
 Exec doctor_run(const TempDir& home, const std::map<std::string, std::string>& env, const std::string& args) {
     std::string cmd = "env -i PATH=/usr/bin:/bin HOME='" + home.file("home") + "'";
     for (const auto& [k, v] : env) cmd += " " + k + "='" + v + "'";
     cmd += std::string(" '") + GHL_MCP_BINARY + "' " + args + " 2>/dev/null";
-    Exec r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf{};
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    const int st = ::pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
+    return keys_test::run_command(cmd);
 }
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

@@ -57,10 +57,7 @@ httplib::Result http_get(const std::string& url) {
     return cli.Get(url.substr(path_start));
 }
 
-struct Exec {
-    int status = -1;
-    std::string out;  // stdout and stderr
-};
+using keys_test::Exec;
 
 class OAuthApp : public ::testing::Test {
 protected:
@@ -136,15 +133,7 @@ protected:
                           "' GHL_MCP_STORE_KEY='" + kStoreKey + "' GHL_CLIENT_ID='" + c_.client_id +
                           "' GHL_CLIENT_SECRET='" + c_.client_secret + "' " + extra_env + " '" +
                           GHL_MCP_BINARY + "' " + args + " 2>&1";
-        Exec r;
-        FILE* p = ::popen(cmd.c_str(), "r");
-        if (!p) return r;
-        std::array<char, 4096> buf{};
-        size_t n;
-        while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-        int st = ::pclose(p);
-        r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        return r;
+        return keys_test::run_command(cmd);
     }
 
     TempDir dir_;

@@ -3,11 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include <sys/wait.h>
 
 namespace keys_test {
 
@@ -41,6 +45,26 @@ inline std::string file_bytes(const std::string& path) {
 /// The database file plus its WAL and shared-memory files: everything SQLite wrote.
 inline std::string database_bytes(const std::string& path) {
     return file_bytes(path) + file_bytes(path + "-wal") + file_bytes(path + "-shm");
+}
+
+/// What a command printed on stdout (its shell redirections decide what else) and its exit status
+/// (-1 when it did not exit normally).
+struct Exec {
+    int status = -1;
+    std::string out;
+};
+
+/// Runs `command` through the shell (the tests run the real ghl-mcp binary this way).
+inline Exec run_command(const std::string& command) {
+    Exec r;
+    FILE* p = ::popen(command.c_str(), "r");
+    if (!p) return r;
+    std::array<char, 4096> buf{};
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int st = ::pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
 }
 
 }  // namespace keys_test
