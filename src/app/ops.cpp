@@ -12,8 +12,6 @@
 #include <prometheus/text_serializer.h>
 #include <sqlite3.h>
 
-#include <algorithm>
-#include <cctype>
 #include <limits>
 #include <sstream>
 
@@ -280,13 +278,7 @@ void mount_operations(httplib::Server& http, const OpsOptions& options, std::sha
             reply_json(res, 403, {{"error", "Forbidden: no API key is configured for this exposed server"}});
             return false;
         }
-        mcp::HeaderMap headers;
-        for (const auto& [k, v] : req.headers) {
-            std::string lower = k;
-            std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
-            headers.emplace(std::move(lower), v);
-        }
-        mcp::AuthDecision d = options.http.authenticate(headers);
+        mcp::AuthDecision d = options.http.authenticate(mcp::header_map(req));
         if (d.allowed) return true;
         if (!d.www_authenticate.empty()) res.set_header("WWW-Authenticate", d.www_authenticate);
         reply_json(res, d.status, {{"error", d.message.empty() ? "Unauthorized: send Authorization: Bearer <key>"

@@ -298,6 +298,12 @@ private:
 
 }  // namespace
 
+HeaderMap header_map(const httplib::Request& req) {
+    HeaderMap h;
+    for (const auto& [k, v] : req.headers) h.emplace(lower(k), v);
+    return h;
+}
+
 std::string origin_problem(const HttpOptions& options, const std::string& host, const std::string& origin,
                            bool has_origin) {
     const bool host_ok = host.empty() || is_loopback_host(host) ||
@@ -342,12 +348,6 @@ struct HttpTransport::Impl {
         if (problem.empty()) return true;
         send_json(res, 403, rpc_error_body(ErrorCode::kInvalidRequest, problem));
         return false;
-    }
-
-    static HeaderMap header_map(const httplib::Request& req) {
-        HeaderMap h;
-        for (const auto& [k, v] : req.headers) h.emplace(lower(k), v);
-        return h;
     }
 
     bool authenticate(const HeaderMap& headers, httplib::Response& res, std::any& principal) const {

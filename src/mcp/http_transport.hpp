@@ -15,6 +15,7 @@
 
 namespace httplib {
 class Server;
+struct Request;
 }
 
 namespace mcp {
@@ -70,6 +71,10 @@ private:
 /// True when `host` (a Host header value or an Origin's host, with or without port) is a
 /// loopback name: localhost, 127.0.0.1 (any 127/8), [::1].
 bool is_loopback_host(const std::string& host);
+
+/// The request's headers with lower-case names, as `HttpOptions::authenticate` takes them (for
+/// routes others mount on raw()).
+HeaderMap header_map(const httplib::Request& req);
 
 /// DNS-rebinding protection for any route of the server `options` describes: why a request with
 /// this Host header and Origin (when `has_origin`) must be refused, or "" when it may proceed.

@@ -35,15 +35,6 @@ bool takes_phone(const mcp::Tool& tool) {
     return props != schema.end() && props->is_object() && props->contains("phone");
 }
 
-mcp::HeaderMap header_map(const httplib::Request& req) {
-    mcp::HeaderMap h;
-    for (const auto& [name, value] : req.headers) {
-        std::string lower = name;
-        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        h.emplace(std::move(lower), value);
-    }
-    return h;
-}
 
 /// A request a platform's credential or an API key vouched for, or why not.
 struct Admission {
@@ -398,7 +389,7 @@ void VoiceService::mount(httplib::Server& http) {
     };
 
     auto api_key = [this](const httplib::Request& req, Admission& a) {
-        mcp::AuthDecision d = options_.authenticate(header_map(req));
+        mcp::AuthDecision d = options_.authenticate(mcp::header_map(req));
         a.ok = d.allowed;
         a.status = d.allowed ? 200 : d.status;
         a.message = d.message;
