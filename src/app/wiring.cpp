@@ -492,7 +492,7 @@ void App::mount_operations(mcp::HttpTransport& transport, const mcp::HttpOptions
 
     ReadinessSources ready;
     if (env_.ghl) {
-        ready.last_ghl_response = [this] { return env_.ghl->client().metrics().snapshot().last_response; };
+        ready.last_ghl_response = [this] { return env_.ghl->client().metrics().last_response(); };
         ready.probe_ghl = [this] { return ping_ghl(std::chrono::seconds(5)); };
     }
     // The stores a request may need to write: OAuth renewals, webhook events, the audit trail.

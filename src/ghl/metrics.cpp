@@ -100,8 +100,12 @@ MetricsSnapshot Metrics::snapshot() const {
     MetricsSnapshot s;
     for (const auto& [name, m] : by_endpoint_) s.endpoints.emplace(name, m);
     s.waiting = waiting_;
-    s.last_response = last_response_;
     return s;
+}
+
+std::chrono::steady_clock::time_point Metrics::last_response() const {
+    std::lock_guard lock(mutex_);
+    return last_response_;
 }
 
 void Metrics::reset() {

@@ -38,8 +38,6 @@ struct EndpointMetrics {
 struct MetricsSnapshot {
     std::map<std::string, EndpointMetrics> endpoints;
     std::int64_t waiting = 0;  ///< calls waiting for a limiter slot right now
-    /// When GHL last answered (any HTTP status); default-constructed: never.
-    std::chrono::steady_clock::time_point last_response{};
     EndpointMetrics total() const;
 };
 
@@ -57,6 +55,9 @@ class Metrics {
     void finished(std::string_view endpoint, bool success);
 
     MetricsSnapshot snapshot() const;
+    /// When GHL last answered (any HTTP status); default-constructed: never. Cheaper than a
+    /// snapshot for a readiness check.
+    std::chrono::steady_clock::time_point last_response() const;
     void reset();
 
   private:
