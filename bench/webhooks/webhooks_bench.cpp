@@ -12,9 +12,9 @@
 #include "events/receiver.hpp"
 #include "ghlsim/simulator.hpp"
 
-#include <CLI/CLI.hpp>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -38,15 +38,18 @@ double percentile(std::vector<double> v, double p) {
 }
 
 std::string payload(int n) {
-    static const char* kTypes[] = {"ContactCreate", "InboundMessage", "AppointmentCreate", "OpportunityStageUpdate"};
+    static const char* kTypes[] = {"ContactCreate", "InboundMessage", "AppointmentCreate",
+                                   "OpportunityStageUpdate"};
     const char* type = kTypes[n % 4];
     json b = {{"type", type},
               {"locationId", "benchL0c4t1on00000001"},
               {"webhookId", "bench-" + std::to_string(n)},
               {"timestamp", events::iso_utc(std::chrono::system_clock::now())}};
     if (n % 4 == 2)
-        b["appointment"] = {{"id", "apt-" + std::to_string(n)}, {"contactId", "c-" + std::to_string(n % 97)},
-                            {"calendarId", "cal-1"}, {"startTime", "2026-12-08T10:30:00-05:00"}};
+        b["appointment"] = {{"id", "apt-" + std::to_string(n)},
+                            {"contactId", "c-" + std::to_string(n % 97)},
+                            {"calendarId", "cal-1"},
+                            {"startTime", "2026-12-08T10:30:00-05:00"}};
     else
         b["contactId"] = "c-" + std::to_string(n % 97);
     if (n % 4 == 1) b["body"] = "Hi, can I book for Tuesday at 3? Message " + std::to_string(n);
@@ -60,7 +63,8 @@ int main(int argc, char** argv) {
     int deliveries = 5000, senders = 8;
     double duplicate_share = 0.1;
     std::string dir;
-    cli.add_option("--deliveries", deliveries, "Unique deliveries")->check(CLI::Range(10, 10000000));
+    cli.add_option("--deliveries", deliveries, "Unique deliveries")
+        ->check(CLI::Range(10, 10000000));
     cli.add_option("--senders", senders, "Concurrent senders")->check(CLI::Range(1, 256));
     cli.add_option("--duplicates", duplicate_share, "Share of deliveries sent a second time")
         ->check(CLI::Range(0.0, 1.0));
@@ -77,17 +81,20 @@ int main(int argc, char** argv) {
 
     const std::string key = ghlsim::generate_ed25519_private_pem();
     // Bodies and signatures are prepared up front: the clock measures the receiver only.
-    std::vector<std::string> bodies(static_cast<std::size_t>(deliveries)), signatures(bodies.size());
+    std::vector<std::string> bodies(static_cast<std::size_t>(deliveries)),
+        signatures(bodies.size());
     for (int i = 0; i < deliveries; ++i) {
         bodies[static_cast<std::size_t>(i)] = payload(i);
-        signatures[static_cast<std::size_t>(i)] = ghlsim::sign_ed25519_base64(key, bodies[static_cast<std::size_t>(i)]);
+        signatures[static_cast<std::size_t>(i)] =
+            ghlsim::sign_ed25519_base64(key, bodies[static_cast<std::size_t>(i)]);
     }
     // The send plan: every delivery once, a share twice, shuffled so twins race each other.
     std::vector<int> plan;
     for (int i = 0; i < deliveries; ++i) plan.push_back(i);
     std::mt19937 rng(7);
     const int twins = static_cast<int>(deliveries * duplicate_share);
-    for (int i = 0; i < twins; ++i) plan.push_back(static_cast<int>(rng() % static_cast<unsigned>(deliveries)));
+    for (int i = 0; i < twins; ++i)
+        plan.push_back(static_cast<int>(rng() % static_cast<unsigned>(deliveries)));
     std::shuffle(plan.begin(), plan.end(), rng);
 
     std::size_t stored_after = 0;
@@ -106,7 +113,9 @@ int main(int argc, char** argv) {
         // body are separate writes), and kept-alive connections for the whole burst.
         http.set_tcp_nodelay(true);
         http.set_keep_alive_max_count(100000);
-        http.new_task_queue = [senders] { return new httplib::ThreadPool(static_cast<std::size_t>(senders) + 4); };
+        http.new_task_queue = [senders] {
+            return new httplib::ThreadPool(static_cast<std::size_t>(senders) + 4);
+        };
         receiver.mount(http);
         const int port = http.bind_to_any_port("127.0.0.1");
         std::thread server([&] { http.listen_after_bind(); });
@@ -125,8 +134,10 @@ int main(int argc, char** argv) {
                 for (std::size_t i; (i = next++) < plan.size();) {
                     const auto n = static_cast<std::size_t>(plan[i]);
                     const auto t0 = Clock::now();
-                    auto r = c.Post("/webhooks/ghl", {{"X-GHL-Signature", signatures[n]}}, bodies[n], "application/json");
-                    mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+                    auto r = c.Post("/webhooks/ghl", {{"X-GHL-Signature", signatures[n]}},
+                                    bodies[n], "application/json");
+                    mine.push_back(
+                        std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
                     if (!r || r->status != 200) {
                         ++failed;
                         continue;
@@ -150,17 +161,20 @@ int main(int argc, char** argv) {
     std::vector<double> all;
     for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
     const int sent = static_cast<int>(plan.size());
-    std::printf("bench-webhooks: %d deliveries (%d unique, %d repeated) from %d senders, Ed25519-signed, "
-                "durable SQLite store\n",
-                sent, deliveries, sent - deliveries, senders);
+    std::printf(
+        "bench-webhooks: %d deliveries (%d unique, %d repeated) from %d senders, Ed25519-signed, "
+        "durable SQLite store\n",
+        sent, deliveries, sent - deliveries, senders);
     std::printf("  answered 200: %d / %d   failed: %d\n", ok.load(), sent, failed.load());
-    std::printf("  stored (after reopen): %zu   unique sent: %d   answered as duplicate: %d (expected %d)\n",
-                stored_after, deliveries, said_duplicate.load(), sent - deliveries);
+    std::printf(
+        "  stored (after reopen): %zu   unique sent: %d   answered as duplicate: %d (expected "
+        "%d)\n",
+        stored_after, deliveries, said_duplicate.load(), sent - deliveries);
     std::printf("  response time ms: p50 %.2f  p99 %.2f  max %.2f   throughput %.0f deliveries/s\n",
                 percentile(all, 0.50), percentile(all, 0.99), percentile(all, 1.0), sent / wall_s);
     std::printf("  group commits: %llu for %llu events (largest group %zu)\n",
-                static_cast<unsigned long long>(stats.commits), static_cast<unsigned long long>(stats.appended),
-                stats.largest_group);
+                static_cast<unsigned long long>(stats.commits),
+                static_cast<unsigned long long>(stats.appended), stats.largest_group);
     const bool lossless = failed == 0 && stored_after == static_cast<std::size_t>(deliveries) &&
                           said_duplicate == sent - deliveries;
     std::printf("  %s\n", lossless ? "OK: nothing lost, every duplicate dropped"

@@ -77,7 +77,8 @@ Mode mode_of(const Config& c) {
 std::string token_fix(Mode mode) {
     if (mode == Mode::kOAuth)
         return "log in again: ghl-mcp auth login (with GHL_CLIENT_ID and GHL_CLIENT_SECRET set)";
-    return "create a new Private Integration Token in GHL (Settings > Private Integrations) for this "
+    return "create a new Private Integration Token in GHL (Settings > Private Integrations) for "
+           "this "
            "sub-account and set GHL_PRIVATE_INTEGRATION_TOKEN (or GHL_TOKEN_FILE) to it";
 }
 
@@ -85,21 +86,27 @@ std::string token_fix(Mode mode) {
 
 std::vector<DoctorCheck> configuration_checks(const Config& c, const DoctorOptions& o, Mode mode) {
     std::vector<DoctorCheck> out;
-    for (const auto& issue : o.config_issues) out.push_back(fail("configuration", issue.problem, issue.fix));
+    for (const auto& issue : o.config_issues)
+        out.push_back(fail("configuration", issue.problem, issue.fix));
     if (auto problem = credential_problem(c); !problem.empty()) {
         out.push_back(fail("configuration", "no usable GHL credentials", trim_right(problem)));
         return out;
     }
     std::string surface;
-    if (!c.surface.tools.empty()) surface = "tools " + joined(c.surface.tools, ",");
-    else surface = "toolsets " + (c.surface.toolsets.empty() ? joined(tools::default_toolsets(), ",") + " (default)"
-                                                              : joined(c.surface.toolsets, ","));
+    if (!c.surface.tools.empty())
+        surface = "tools " + joined(c.surface.tools, ",");
+    else
+        surface = "toolsets " + (c.surface.toolsets.empty()
+                                     ? joined(tools::default_toolsets(), ",") + " (default)"
+                                     : joined(c.surface.toolsets, ","));
     if (c.surface.read_only) surface += ", read-only";
     const bool custom_url = c.base_url != ghl::kDefaultBaseUrl;
     switch (mode) {
         case Mode::kSandbox:
-            out.push_back(ok("configuration", "SANDBOX: the embedded GHL simulator with seeded demo data (nothing "
-                                              "reaches a real CRM); " + surface));
+            out.push_back(ok("configuration",
+                             "SANDBOX: the embedded GHL simulator with seeded demo data (nothing "
+                             "reaches a real CRM); " +
+                                 surface));
             break;
         case Mode::kPit:
             out.push_back(ok("configuration",
@@ -107,19 +114,23 @@ std::vector<DoctorCheck> configuration_checks(const Config& c, const DoctorOptio
                                  std::string(c.token_file.empty() ? "GHL_PRIVATE_INTEGRATION_TOKEN"
                                                                   : "token file " + c.token_file) +
                                  ") for location " + c.location_id + "; API " + c.base_url +
-                                 (custom_url ? " (GHL_BASE_URL, not GHL's own)" : "") + "; " + surface));
+                                 (custom_url ? " (GHL_BASE_URL, not GHL's own)" : "") + "; " +
+                                 surface));
             break;
         case Mode::kOAuth:
-            out.push_back(ok("configuration", "OAuth logins from the token store " + c.token_store +
-                                                  (c.location_id.empty() ? "" : "; default location " + c.location_id) +
-                                                  "; API " + c.base_url + (custom_url ? " (GHL_BASE_URL)" : "") +
-                                                  "; " + surface));
+            out.push_back(
+                ok("configuration",
+                   "OAuth logins from the token store " + c.token_store +
+                       (c.location_id.empty() ? "" : "; default location " + c.location_id) +
+                       "; API " + c.base_url + (custom_url ? " (GHL_BASE_URL)" : "") + "; " +
+                       surface));
             if (c.client_id.empty() || c.client_secret.empty())
-                out.push_back(warn("oauth app",
-                                   "GHL_CLIENT_ID/GHL_CLIENT_SECRET are not set: stored tokens work until they "
-                                   "expire (a day) and cannot be refreshed",
-                                   "export GHL_CLIENT_ID=... GHL_CLIENT_SECRET=... (Marketplace > My Apps > "
-                                   "your app > Auth)"));
+                out.push_back(warn(
+                    "oauth app",
+                    "GHL_CLIENT_ID/GHL_CLIENT_SECRET are not set: stored tokens work until they "
+                    "expire (a day) and cannot be refreshed",
+                    "export GHL_CLIENT_ID=... GHL_CLIENT_SECRET=... (Marketplace > My Apps > "
+                    "your app > Auth)"));
             break;
         case Mode::kNone:
             break;
@@ -133,22 +144,26 @@ std::vector<DoctorCheck> http_checks(const Config& c) {
     if (!c.http && c.api_keys_file.empty() && c.api_key.empty()) return out;
     std::string keys = !c.api_key.empty() ? "GHL_MCP_API_KEY" : "";
     struct stat st {};
-    if (!c.api_keys_file.empty() && ::stat(c.api_keys_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    if (!c.api_keys_file.empty() && ::stat(c.api_keys_file.c_str(), &st) == 0 &&
+        (st.st_mode & 077) != 0) {
         // Opening it would make it private without telling anyone; the store check reports it.
         keys += (keys.empty() ? "" : " and ") + std::string("the keys file ") + c.api_keys_file;
     } else if (!c.api_keys_file.empty()) {
         try {
             KeyStore store(c.api_keys_file, /*create=*/false);
             const auto active = store.active_count();
-            keys += (keys.empty() ? "" : " and ") + std::to_string(active) + " active key(s) in " + c.api_keys_file;
+            keys += (keys.empty() ? "" : " and ") + std::to_string(active) + " active key(s) in " +
+                    c.api_keys_file;
             if (active == 0 && c.api_key.empty())
-                out.push_back(warn("http", "the API keys file " + c.api_keys_file +
-                                               " holds no active key: every HTTP request would get 401",
+                out.push_back(warn("http",
+                                   "the API keys file " + c.api_keys_file +
+                                       " holds no active key: every HTTP request would get 401",
                                    "create one: ghl-mcp keys create NAME"));
         } catch (const std::exception& e) {
-            out.push_back(fail("http", std::string("cannot use the API keys file: ") + e.what(),
-                               "create it with `ghl-mcp keys create NAME`, or fix GHL_MCP_API_KEYS_FILE / "
-                               "--api-keys-file"));
+            out.push_back(
+                fail("http", std::string("cannot use the API keys file: ") + e.what(),
+                     "create it with `ghl-mcp keys create NAME`, or fix GHL_MCP_API_KEYS_FILE / "
+                     "--api-keys-file"));
             return out;
         }
     }
@@ -158,10 +173,12 @@ std::vector<DoctorCheck> http_checks(const Config& c) {
     }
     const std::string where = c.http_host + ":" + std::to_string(c.http_port);
     if (!mcp::is_loopback_host(c.http_host) && !c.has_api_keys()) {
-        out.push_back(fail("http", "serve --http " + where +
-                                       " listens beyond this machine without API keys: `serve` refuses to start",
-                           "create keys (export GHL_MCP_API_KEYS_FILE=/var/lib/ghl-mcp/keys.db; ghl-mcp keys "
-                           "create NAME) or set GHL_MCP_API_KEY, or listen on 127.0.0.1"));
+        out.push_back(
+            fail("http",
+                 "serve --http " + where +
+                     " listens beyond this machine without API keys: `serve` refuses to start",
+                 "create keys (export GHL_MCP_API_KEYS_FILE=/var/lib/ghl-mcp/keys.db; ghl-mcp keys "
+                 "create NAME) or set GHL_MCP_API_KEY, or listen on 127.0.0.1"));
         return out;
     }
     if (out.empty())
@@ -177,12 +194,15 @@ std::vector<DoctorCheck> http_checks(const Config& c) {
 std::optional<std::pair<std::string, std::string>> permission_problem(const std::string& path,
                                                                       const struct stat& st) {
     if (st.st_uid != ::geteuid())
-        return std::make_pair(path + " belongs to uid " + std::to_string(st.st_uid) + ", not to this user (uid " +
-                                  std::to_string(::geteuid()) + ")",
-                              "run doctor as the user that runs ghl-mcp (e.g. sudo -u ghl-mcp ghl-mcp doctor), "
-                              "or give the file to that user: chown USER " + path);
+        return std::make_pair(
+            path + " belongs to uid " + std::to_string(st.st_uid) + ", not to this user (uid " +
+                std::to_string(::geteuid()) + ")",
+            "run doctor as the user that runs ghl-mcp (e.g. sudo -u ghl-mcp ghl-mcp doctor), "
+            "or give the file to that user: chown USER " +
+                path);
     if ((st.st_mode & 077) != 0)
-        return std::make_pair(path + " is mode " + octal_mode(st.st_mode) + ": group or others can " +
+        return std::make_pair(path + " is mode " + octal_mode(st.st_mode) +
+                                  ": group or others can " +
                                   ((st.st_mode & 044) != 0 ? "read" : "write") + " it",
                               "chmod 600 " + path);
     return std::nullopt;
@@ -197,27 +217,36 @@ DoctorCheck store_check(const std::string& name, const std::string& path) {
         // Not there yet: the nearest existing directory must let us create it.
         fs::path dir = fs::path(path).parent_path();
         if (dir.empty()) dir = ".";
-        while (!dir.empty() && ::access(dir.c_str(), F_OK) != 0 && dir != dir.parent_path()) dir = dir.parent_path();
+        while (!dir.empty() && ::access(dir.c_str(), F_OK) != 0 && dir != dir.parent_path())
+            dir = dir.parent_path();
         struct stat dst {};
-        if (::stat(dir.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode) || ::access(dir.c_str(), W_OK | X_OK) != 0)
-            return fail(name, path + " does not exist and cannot be created: " + dir.string() + " is not writable",
+        if (::stat(dir.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode) ||
+            ::access(dir.c_str(), W_OK | X_OK) != 0)
+            return fail(name,
+                        path + " does not exist and cannot be created: " + dir.string() +
+                            " is not writable",
                         "mkdir -p " + fs::path(path).parent_path().string() + " && chmod 700 " +
-                            fs::path(path).parent_path().string() + " (as the user that runs ghl-mcp)");
+                            fs::path(path).parent_path().string() +
+                            " (as the user that runs ghl-mcp)");
         return ok(name, path + ": not created yet (created mode 0600 on first use)");
     }
-    if (!S_ISREG(st.st_mode)) return fail(name, path + " is not a regular file", "point the setting at a file");
+    if (!S_ISREG(st.st_mode))
+        return fail(name, path + " is not a regular file", "point the setting at a file");
     if (auto p = permission_problem(path, st)) return fail(name, p->first, p->second);
     for (const char* suffix : {"-wal", "-shm", "-journal"}) {
         struct stat side {};
         const std::string side_path = path + suffix;
         if (::stat(side_path.c_str(), &side) == 0)
-            if (auto p = permission_problem(side_path, side)) return fail(name, p->first, p->second);
+            if (auto p = permission_problem(side_path, side))
+                return fail(name, p->first, p->second);
     }
-    const std::string dir = fs::path(path).parent_path().empty() ? "." : fs::path(path).parent_path().string();
+    const std::string dir =
+        fs::path(path).parent_path().empty() ? "." : fs::path(path).parent_path().string();
     struct stat dst {};
     if (::stat(dir.c_str(), &dst) == 0 && (dst.st_mode & S_IWOTH) != 0)
-        return fail(name, "its directory " + dir + " is writable by everyone (mode " + octal_mode(dst.st_mode) +
-                              "): anyone may replace " + path,
+        return fail(name,
+                    "its directory " + dir + " is writable by everyone (mode " +
+                        octal_mode(dst.st_mode) + "): anyone may replace " + path,
                     "chmod o-w " + dir + " (or move the file to a private directory)");
     return ok(name, path + " (mode " + octal_mode(st.st_mode) + ", yours)");
 }
@@ -229,10 +258,12 @@ std::vector<DoctorCheck> store_checks(const Config& c, Mode mode) {
     if (!c.token_file.empty()) out.push_back(store_check("token file", c.token_file));
     if (mode == Mode::kOAuth) {
         out.push_back(store_check("token store", c.token_store));
-        if (c.store_key) out.push_back(ok("store key", "from GHL_MCP_STORE_KEY (no key file)"));
+        if (c.store_key)
+            out.push_back(ok("store key", "from GHL_MCP_STORE_KEY (no key file)"));
         else
-            out.push_back(store_check("store key", c.store_key_file.empty() ? default_store_key_file(c.token_store)
-                                                                            : c.store_key_file));
+            out.push_back(store_check("store key", c.store_key_file.empty()
+                                                       ? default_store_key_file(c.token_store)
+                                                       : c.store_key_file));
     }
     if (!c.api_keys_file.empty()) out.push_back(store_check("API keys", c.api_keys_file));
     const std::string audit = !c.audit_db.empty()        ? c.audit_db
@@ -274,9 +305,12 @@ struct Found {
 };
 
 std::string first_id(const nlohmann::json& body, const char* list) {
-    if (!body.is_object() || !body.contains(list) || !body[list].is_array() || body[list].empty()) return {};
+    if (!body.is_object() || !body.contains(list) || !body[list].is_array() || body[list].empty())
+        return {};
     const auto& item = body[list][0];
-    return item.is_object() && item.contains("id") && item["id"].is_string() ? item["id"].get<std::string>() : "";
+    return item.is_object() && item.contains("id") && item["id"].is_string()
+               ? item["id"].get<std::string>()
+               : "";
 }
 
 /// Read scopes in the order they are probed (a calendar before its events, a conversation before
@@ -302,12 +336,15 @@ constexpr std::pair<std::string_view, std::string_view> kProbes[] = {
 constexpr std::string_view kPlaceholderId = "ghlmcpdoctorprobe000";
 
 Probe probe_for(std::string_view endpoint, const std::string& location, const Found& found) {
-    const auto now_ms = duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now_ms =
+        duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     const std::string id = std::string(kPlaceholderId);
-    if (endpoint == "locations.get") return {"locations.get", {{"locationId", location}}, {}, nullptr};
+    if (endpoint == "locations.get")
+        return {"locations.get", {{"locationId", location}}, {}, nullptr};
     if (endpoint == "contacts.search")
         return {"contacts.search", {}, {}, {{"locationId", location}, {"pageLimit", 1}}};
-    if (endpoint == "calendars.list") return {"calendars.list", {}, {{"locationId", location}}, nullptr};
+    if (endpoint == "calendars.list")
+        return {"calendars.list", {}, {{"locationId", location}}, nullptr};
     if (endpoint == "calendars.events.list")
         return {"calendars.events.list",
                 {},
@@ -325,18 +362,23 @@ Probe probe_for(std::string_view endpoint, const std::string& location, const Fo
                 {{"conversationId", found.conversation_id.empty() ? id : found.conversation_id}},
                 {{"limit", "1"}},
                 nullptr};
-    if (endpoint == "workflows.list") return {"workflows.list", {}, {{"locationId", location}}, nullptr};
-    if (endpoint == "campaigns.list") return {"campaigns.list", {}, {{"locationId", location}}, nullptr};
+    if (endpoint == "workflows.list")
+        return {"workflows.list", {}, {{"locationId", location}}, nullptr};
+    if (endpoint == "campaigns.list")
+        return {"campaigns.list", {}, {{"locationId", location}}, nullptr};
     if (endpoint == "locations.custom_fields.list")
         return {"locations.custom_fields.list", {{"locationId", location}}, {}, nullptr};
-    if (endpoint == "locations.tags.list") return {"locations.tags.list", {{"locationId", location}}, {}, nullptr};
+    if (endpoint == "locations.tags.list")
+        return {"locations.tags.list", {{"locationId", location}}, {}, nullptr};
     if (endpoint == "users.list") return {"users.list", {}, {{"locationId", location}}, nullptr};
     if (endpoint == "payments.orders.list")
         return {"payments.orders.list", {}, {{"altId", location}, {"limit", "1"}}, nullptr};
     return {"payments.transactions.list", {}, {{"altId", location}, {"limit", "1"}}, nullptr};
 }
 
-bool is_write_scope(std::string_view scope) { return scope.ends_with(".write"); }
+bool is_write_scope(std::string_view scope) {
+    return scope.ends_with(".write");
+}
 
 struct Reached {
     bool any_success = false;
@@ -366,19 +408,23 @@ std::optional<std::string_view> scope_probe_endpoint(std::string_view scope) {
 
 DoctorCheck clock_check(seconds skew) {
     const auto off = std::abs(skew.count());
-    const std::string how = std::to_string(off) + " s " + (skew.count() > 0 ? "behind" : "ahead of") + " GHL's";
-    const std::string fix = "sync the system clock: timedatectl set-ntp true (or run chrony / ntpd)";
+    const std::string how =
+        std::to_string(off) + " s " + (skew.count() > 0 ? "behind" : "ahead of") + " GHL's";
+    const std::string fix =
+        "sync the system clock: timedatectl set-ntp true (or run chrony / ntpd)";
     if (off > 300)
-        return fail("clock", "this machine's clock is " + how +
-                                 " (Date header): OAuth expiry and webhook timestamps are off by as much",
+        return fail("clock",
+                    "this machine's clock is " + how +
+                        " (Date header): OAuth expiry and webhook timestamps are off by as much",
                     fix);
     if (off > 30) return warn("clock", "this machine's clock is " + how + " (Date header)", fix);
-    return ok("clock", "within " + std::to_string(std::max<long long>(off, 1)) + " s of GHL's (Date header)");
+    return ok("clock", "within " + std::to_string(std::max<long long>(off, 1)) +
+                           " s of GHL's (Date header)");
 }
 
 int DoctorReport::count(std::string_view status) const {
-    return static_cast<int>(std::count_if(checks.begin(), checks.end(),
-                                          [&](const DoctorCheck& c) { return c.status == status; }));
+    return static_cast<int>(std::count_if(
+        checks.begin(), checks.end(), [&](const DoctorCheck& c) { return c.status == status; }));
 }
 
 DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
@@ -409,8 +455,9 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
         app = std::make_unique<App>(g);
     } catch (const std::exception& e) {
         const std::string what = e.what();
-        std::string fix = mode == Mode::kOAuth ? "ghl-mcp auth status shows the logins; ghl-mcp auth login adds one"
-                                               : "fix GHL_BASE_URL (https://services.leadconnectorhq.com)";
+        std::string fix = mode == Mode::kOAuth
+                              ? "ghl-mcp auth status shows the logins; ghl-mcp auth login adds one"
+                              : "fix GHL_BASE_URL (https://services.leadconnectorhq.com)";
         checks.push_back(fail(mode == Mode::kOAuth ? "credentials" : "configuration",
                               "cannot set up the GHL client: " + what, fix));
         add(stores);
@@ -434,73 +481,95 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
     for (const auto& d : described) {
         if (d.needs_login) needs_login.push_back(d.key);
         if (!d.location_id.empty() &&
-            std::none_of(targets.begin(), targets.end(), [&](const auto& t) { return t.first == d.location_id; }))
+            std::none_of(targets.begin(), targets.end(),
+                         [&](const auto& t) { return t.first == d.location_id; }))
             targets.emplace_back(d.location_id, kind_text(d.kind));
     }
     const std::string default_location = access.default_location();
     if (!default_location.empty() &&
-        std::none_of(targets.begin(), targets.end(), [&](const auto& t) { return t.first == default_location; }))
+        std::none_of(targets.begin(), targets.end(),
+                     [&](const auto& t) { return t.first == default_location; }))
         targets.emplace_back(default_location, "agency login");
     constexpr std::size_t kMaxLocations = 20;
     const std::size_t skipped = targets.size() > kMaxLocations ? targets.size() - kMaxLocations : 0;
     if (skipped) targets.resize(kMaxLocations);
     for (const auto& key : needs_login)
-        checks.push_back(fail("credentials", "the login " + key + " needs a new login: GHL refused its refresh token",
-                              "ghl-mcp auth login (then ghl-mcp auth status)"));
+        checks.push_back(fail(
+            "credentials", "the login " + key + " needs a new login: GHL refused its refresh token",
+            "ghl-mcp auth login (then ghl-mcp auth status)"));
     if (targets.empty())
-        checks.push_back(warn("credentials", "no sub-account to check: the logins name none and GHL_LOCATION_ID is unset",
-                              "set GHL_LOCATION_ID to a sub-account of the agency to check it"));
+        checks.push_back(
+            warn("credentials",
+                 "no sub-account to check: the logins name none and GHL_LOCATION_ID is unset",
+                 "set GHL_LOCATION_ID to a sub-account of the agency to check it"));
 
-    std::map<std::string, Access> location_scope;  // locations.readonly per location, from this check
-    std::set<std::string> usable;                  // locations whose token GHL accepted
+    std::map<std::string, Access>
+        location_scope;            // locations.readonly per location, from this check
+    std::set<std::string> usable;  // locations whose token GHL accepted
     for (const auto& [location, how] : targets) {
         const auto sent = std::chrono::system_clock::now();
         const auto started = std::chrono::steady_clock::now();
         auto elapsed = [&] {
-            return std::to_string(duration_cast<milliseconds>(std::chrono::steady_clock::now() - started).count());
+            return std::to_string(
+                duration_cast<milliseconds>(std::chrono::steady_clock::now() - started).count());
         };
         try {
-            auto reply = access.probe("locations.get", {{"locationId", location}}, {}, nullptr, location, o.timeout);
+            auto reply = access.probe("locations.get", {{"locationId", location}}, {}, nullptr,
+                                      location, o.timeout);
             note_date(reached, reply.headers, sent, std::chrono::system_clock::now());
             usable.insert(location);
             location_scope[location] = Access::kGranted;
-            checks.push_back(ok("credentials", how + " for location " + location + " (GET /locations/{locationId} " +
-                                                   std::to_string(reply.status) + " in " + elapsed() + " ms)"));
+            checks.push_back(ok("credentials", how + " for location " + location +
+                                                   " (GET /locations/{locationId} " +
+                                                   std::to_string(reply.status) + " in " +
+                                                   elapsed() + " ms)"));
         } catch (const ghl::CredentialError& e) {
-            checks.push_back(fail("credentials", std::string("no usable token for location ") + location + ": " + e.what(),
-                                  "ghl-mcp auth login (ghl-mcp auth status shows the logins)"));
+            checks.push_back(
+                fail("credentials",
+                     std::string("no usable token for location ") + location + ": " + e.what(),
+                     "ghl-mcp auth login (ghl-mcp auth status shows the logins)"));
         } catch (const ghl::ApiError& e) {
             const std::string status = e.status() ? std::to_string(e.status()) + " " : "";
             if (scope_refusal(e)) {
                 usable.insert(location);
                 location_scope[location] = Access::kDenied;
                 checks.push_back(ok("credentials", how + " for location " + location +
-                                                       " accepted (GET /locations/{locationId} " + status +
-                                                       "\"" + e.message() + "\": the scope is missing, see scopes)"));
+                                                       " accepted (GET /locations/{locationId} " +
+                                                       status + "\"" + e.message() +
+                                                       "\": the scope is missing, see scopes)"));
             } else if (e.kind() == ghl::ErrorKind::kHttp && e.status() == 401) {
-                checks.push_back(fail("credentials", "GHL refused the " + how + " for location " + location +
-                                                         " (GET /locations/{locationId} 401 \"" + e.message() + "\")",
+                checks.push_back(fail("credentials",
+                                      "GHL refused the " + how + " for location " + location +
+                                          " (GET /locations/{locationId} 401 \"" + e.message() +
+                                          "\")",
                                       token_fix(mode)));
-            } else if (e.kind() == ghl::ErrorKind::kHttp && (e.status() == 403 || e.status() == 400 || e.status() == 404)) {
-                checks.push_back(fail("credentials", "GHL refused location " + location + " to the " + how +
-                                                         " (GET /locations/{locationId} " + status + "\"" +
-                                                         e.message() + "\")",
-                                      "set GHL_LOCATION_ID (or --location-id) to the id of the sub-account the "
-                                      "token belongs to"));
-            } else if (e.kind() == ghl::ErrorKind::kHttp || e.kind() == ghl::ErrorKind::kRateLimited) {
-                checks.push_back(fail("credentials", "GHL answered GET /locations/{locationId} for location " +
-                                                         location + " with " + status + e.message(),
-                                      e.transient() ? "GHL is busy or failing: run doctor again in a minute"
-                                                    : "see the message above"));
+            } else if (e.kind() == ghl::ErrorKind::kHttp &&
+                       (e.status() == 403 || e.status() == 400 || e.status() == 404)) {
+                checks.push_back(
+                    fail("credentials",
+                         "GHL refused location " + location + " to the " + how +
+                             " (GET /locations/{locationId} " + status + "\"" + e.message() + "\")",
+                         "set GHL_LOCATION_ID (or --location-id) to the id of the sub-account the "
+                         "token belongs to"));
+            } else if (e.kind() == ghl::ErrorKind::kHttp ||
+                       e.kind() == ghl::ErrorKind::kRateLimited) {
+                checks.push_back(fail("credentials",
+                                      "GHL answered GET /locations/{locationId} for location " +
+                                          location + " with " + status + e.message(),
+                                      e.transient()
+                                          ? "GHL is busy or failing: run doctor again in a minute"
+                                          : "see the message above"));
             } else {
-                checks.push_back(fail("credentials", "cannot reach GHL at " + base_url + ": " + e.agent_text(),
+                checks.push_back(fail("credentials",
+                                      "cannot reach GHL at " + base_url + ": " + e.agent_text(),
                                       "check this machine's network access to " + base_url +
                                           " (proxy: HTTPS_PROXY), or GHL_BASE_URL"));
             }
         }
     }
     if (skipped)
-        checks.push_back(ok("credentials", std::to_string(skipped) + " more sub-account(s) not checked (at most " +
+        checks.push_back(ok("credentials", std::to_string(skipped) +
+                                               " more sub-account(s) not checked (at most " +
                                                std::to_string(kMaxLocations) + " per run)"));
 
     // 2. Scopes the enabled tools need: those of the endpoints each always calls (without them the
@@ -515,7 +584,8 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
         ++tool_count;
         auto it = by_name.find(t->name());
         if (it == by_name.end()) continue;
-        auto note = [&](const std::vector<std::string>& ids, std::map<std::string, std::set<std::string>>& into) {
+        auto note = [&](const std::vector<std::string>& ids,
+                        std::map<std::string, std::set<std::string>>& into) {
             for (const auto& id : ids) {
                 const auto& ep = ghl::endpoint(id);
                 if (ep.scope.empty() || (ep.token == ghl::TokenKind::kAgency && !agency)) continue;
@@ -529,9 +599,10 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
     for (const auto& [scope, _] : needed) all_scopes.insert(scope);
     for (const auto& [scope, _] : sometimes) all_scopes.insert(scope);
 
-    std::map<std::string, std::set<std::string>> denied;  // scope -> who lacks it (location or login)
-    std::set<std::string> unverified;                     // read scopes no answer settled
-    std::set<std::string> writes;                         // write scopes (a PIT's cannot be tested)
+    std::map<std::string, std::set<std::string>>
+        denied;                        // scope -> who lacks it (location or login)
+    std::set<std::string> unverified;  // read scopes no answer settled
+    std::set<std::string> writes;      // write scopes (a PIT's cannot be tested)
     std::size_t probes = 0;
     std::vector<std::string> probe_errors;
     if (mode == Mode::kOAuth) {
@@ -545,13 +616,16 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
                 // Agency-only endpoints need the agency login's scope; an agency login's scopes
                 // are also those of the location tokens it mints.
                 if (scope.rfind("oauth.", 0) == 0 && d.kind != "agency") continue;
-                if (granted.find(" " + scope + " ") == std::string::npos) denied[scope].insert(d.key);
+                if (granted.find(" " + scope + " ") == std::string::npos)
+                    denied[scope].insert(d.key);
             }
         }
     } else {
         for (const auto& scope : all_scopes)
-            if (is_write_scope(scope)) writes.insert(scope);
-            else if (!scope_probe_endpoint(scope)) unverified.insert(scope);
+            if (is_write_scope(scope))
+                writes.insert(scope);
+            else if (!scope_probe_endpoint(scope))
+                unverified.insert(scope);
         Found found;
         for (const auto& [location, _] : targets) {
             if (!usable.count(location)) continue;
@@ -559,8 +633,10 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
                 const std::string s(scope);
                 if (!all_scopes.count(s)) {
                     // Still read a calendar or conversation id when a later probe needs one.
-                    const bool feeds = (s == "calendars.readonly" && all_scopes.count("calendars/events.readonly")) ||
-                                       (s == "conversations.readonly" && all_scopes.count("conversations/message.readonly"));
+                    const bool feeds = (s == "calendars.readonly" &&
+                                        all_scopes.count("calendars/events.readonly")) ||
+                                       (s == "conversations.readonly" &&
+                                        all_scopes.count("conversations/message.readonly"));
                     if (!feeds) continue;
                 }
                 Access result = Access::kUnknown;
@@ -571,17 +647,22 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
                     ++probes;
                     const auto sent = std::chrono::system_clock::now();
                     try {
-                        auto reply = access.probe(p.endpoint, p.path, p.query, p.body, location, o.timeout);
+                        auto reply =
+                            access.probe(p.endpoint, p.path, p.query, p.body, location, o.timeout);
                         note_date(reached, reply.headers, sent, std::chrono::system_clock::now());
                         result = Access::kGranted;
-                        if (found.calendar_id.empty()) found.calendar_id = first_id(reply.body, "calendars");
-                        if (found.conversation_id.empty()) found.conversation_id = first_id(reply.body, "conversations");
+                        if (found.calendar_id.empty())
+                            found.calendar_id = first_id(reply.body, "calendars");
+                        if (found.conversation_id.empty())
+                            found.conversation_id = first_id(reply.body, "conversations");
                     } catch (const ghl::ApiError& e) {
-                        if (scope_refusal(e) || (e.kind() == ghl::ErrorKind::kHttp && e.status() == 403)) {
+                        if (scope_refusal(e) ||
+                            (e.kind() == ghl::ErrorKind::kHttp && e.status() == 403)) {
                             result = Access::kDenied;
-                        } else if (e.kind() == ghl::ErrorKind::kHttp && e.status() != 401 && e.status() < 500 &&
-                                   e.status() != 429) {
-                            result = Access::kGranted;  // past the scope check (e.g. a placeholder id not found)
+                        } else if (e.kind() == ghl::ErrorKind::kHttp && e.status() != 401 &&
+                                   e.status() < 500 && e.status() != 429) {
+                            result = Access::kGranted;  // past the scope check (e.g. a placeholder
+                                                        // id not found)
                         } else {
                             probe_errors.push_back(p.endpoint + ": " + std::string(e.code()));
                         }
@@ -590,8 +671,10 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
                     }
                 }
                 if (!all_scopes.count(s)) continue;
-                if (result == Access::kDenied) denied[s].insert(location);
-                else if (result == Access::kUnknown) unverified.insert(s);
+                if (result == Access::kDenied)
+                    denied[s].insert(location);
+                else if (result == Access::kUnknown)
+                    unverified.insert(s);
             }
         }
     }
@@ -601,8 +684,10 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
         std::string lacking;
         for (const auto& [scope, who] : denied) {
             lacking += (lacking.empty() ? "" : "; ") + scope + " (" + joined_set(who) + ")";
-            if (needed.count(scope)) denied_needed.push_back(scope);
-            else denied_sometimes.push_back(scope);
+            if (needed.count(scope))
+                denied_needed.push_back(scope);
+            else
+                denied_sometimes.push_back(scope);
             for (const auto& t : needed[scope]) failing.insert(t);
         }
         for (const auto& [scope, _] : denied)
@@ -610,7 +695,8 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
                 if (!failing.count(t)) degraded.insert(t);
         std::vector<std::string> verified;
         for (const auto& scope : all_scopes)
-            if (!denied.count(scope) && !unverified.count(scope) && (mode == Mode::kOAuth || !writes.count(scope)))
+            if (!denied.count(scope) && !unverified.count(scope) &&
+                (mode == Mode::kOAuth || !writes.count(scope)))
                 verified.push_back(scope);
         const std::string how_checked =
             mode == Mode::kOAuth ? "granted scopes from the token store"
@@ -619,43 +705,55 @@ DoctorReport run_doctor(const Config& config, const DoctorOptions& o) {
         for (const auto& [scope, _] : denied) all_denied.push_back(scope);
         const std::string fix =
             (mode == Mode::kOAuth
-                 ? "add " + joined(all_denied, " ") + " to your app's scopes (Marketplace > My Apps > Auth) and run "
-                   "ghl-mcp auth login again"
-                 : "edit the Private Integration in GHL (Settings > Private Integrations) to grant " +
+                 ? "add " + joined(all_denied, " ") +
+                       " to your app's scopes (Marketplace > My Apps > Auth) and run "
+                       "ghl-mcp auth login again"
+                 : "edit the Private Integration in GHL (Settings > Private Integrations) to "
+                   "grant " +
                        joined(all_denied, " ") + " and set the new token") +
             "; or stop offering those tools (--toolsets / --tools / --read-only)";
         if (!failing.empty()) {
-            checks.push_back(fail("scopes", "missing " + lacking + ": these " + std::to_string(failing.size()) +
-                                                " enabled tools will fail with 401/403: " + joined_set(failing) +
-                                                (degraded.empty() ? "" : "; these for some arguments: " + joined_set(degraded)) +
-                                                " (" + how_checked + ")",
-                                  fix));
+            checks.push_back(fail(
+                "scopes",
+                "missing " + lacking + ": these " + std::to_string(failing.size()) +
+                    " enabled tools will fail with 401/403: " + joined_set(failing) +
+                    (degraded.empty() ? ""
+                                      : "; these for some arguments: " + joined_set(degraded)) +
+                    " (" + how_checked + ")",
+                fix));
         } else {
-            std::string detail = "the " + std::to_string(tool_count) + " enabled tools' scopes are granted: " +
-                                 joined(verified) + " (" + how_checked + ")";
+            std::string detail = "the " + std::to_string(tool_count) +
+                                 " enabled tools' scopes are granted: " + joined(verified) + " (" +
+                                 how_checked + ")";
             if (!writes.empty())
-                detail += "; write scopes cannot be tested without writing, make sure the token grants " +
-                          joined_set(writes);
+                detail +=
+                    "; write scopes cannot be tested without writing, make sure the token grants " +
+                    joined_set(writes);
             checks.push_back(ok("scopes", detail));
             if (!degraded.empty())
-                checks.push_back(warn("scopes", "missing " + lacking + ": these tools fail for some arguments "
-                                                    "(custom fields by key, naming an existing duplicate): " +
-                                                    joined_set(degraded),
+                checks.push_back(warn("scopes",
+                                      "missing " + lacking +
+                                          ": these tools fail for some arguments "
+                                          "(custom fields by key, naming an existing duplicate): " +
+                                          joined_set(degraded),
                                       fix));
         }
         if (!unverified.empty() || !probe_errors.empty())
-            checks.push_back(warn("scopes",
-                                  "not verified: " + joined_set(unverified) +
-                                      (probe_errors.empty() ? "" : " (" + joined(probe_errors) + ")"),
-                                  "run doctor again; a persistent error names what GHL answered"));
+            checks.push_back(
+                warn("scopes",
+                     "not verified: " + joined_set(unverified) +
+                         (probe_errors.empty() ? "" : " (" + joined(probe_errors) + ")"),
+                     "run doctor again; a persistent error names what GHL answered"));
     }
 
     // 3. The clock against GHL's.
-    if (reached.skew) checks.push_back(clock_check(*reached.skew));
+    if (reached.skew)
+        checks.push_back(clock_check(*reached.skew));
     else
         checks.push_back(warn("clock",
-                              reached.any_success ? "not checked: GHL's answers carried no Date header"
-                                                  : "not checked: no answer from GHL",
+                              reached.any_success
+                                  ? "not checked: GHL's answers carried no Date header"
+                                  : "not checked: no answer from GHL",
                               "fix the credentials above, then run doctor again"));
 
     add(stores);
@@ -676,7 +774,8 @@ std::string doctor_text(const DoctorReport& report) {
             while (start <= fix.size()) {
                 auto end = fix.find('\n', start);
                 if (end == std::string::npos) end = fix.size();
-                indented += (first ? "     fix: " : "          ") + fix.substr(start, end - start) + "\n";
+                indented +=
+                    (first ? "     fix: " : "          ") + fix.substr(start, end - start) + "\n";
                 first = false;
                 start = end + 1;
             }
@@ -684,8 +783,10 @@ std::string doctor_text(const DoctorReport& report) {
         }
     }
     const int fails = report.count("fail"), warns = report.count("warn");
-    out += "\n" + (fails == 0 ? std::string("no problems") : std::to_string(fails) + " problem(s)") + ", " +
-           std::to_string(warns) + " warning(s); " + std::to_string(report.ghl_requests) + " GHL request(s) made.\n";
+    out += "\n" +
+           (fails == 0 ? std::string("no problems") : std::to_string(fails) + " problem(s)") +
+           ", " + std::to_string(warns) + " warning(s); " + std::to_string(report.ghl_requests) +
+           " GHL request(s) made.\n";
     return out;
 }
 

@@ -133,7 +133,8 @@ void SqliteEventStore::commit(std::deque<Pending*>& group) {
                 p->result = events::Appended::kStored;
                 insert_.step();  // finish the statement
             } else {
-                p->result = events::Appended::kDuplicate;  // same key in the store or earlier in this group
+                p->result =
+                    events::Appended::kDuplicate;  // same key in the store or earlier in this group
             }
         }
         insert_.reset();
@@ -165,7 +166,8 @@ std::size_t SqliteEventStore::prune_locked() {
     by_age.run();
     std::size_t removed = static_cast<std::size_t>(db_.changes());
     auto by_count = db_.prepare(
-        "DELETE FROM events WHERE seq <= (SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?)");
+        "DELETE FROM events WHERE seq <= (SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET "
+        "?)");
     by_count.bind(1, static_cast<int64_t>(retention_.max_count));
     by_count.run();
     removed += static_cast<std::size_t>(db_.changes());
@@ -174,7 +176,8 @@ std::size_t SqliteEventStore::prune_locked() {
 
 std::vector<events::Event> SqliteEventStore::query(const events::EventQuery& q) const {
     std::string sql =
-        "SELECT seq, key, type, location_id, contact_id, occurred_at, received_at, body FROM events WHERE 1=1";
+        "SELECT seq, key, type, location_id, contact_id, occurred_at, received_at, body FROM "
+        "events WHERE 1=1";
     if (!q.type.empty()) sql += " AND type = ?1";
     if (!q.contact_id.empty()) sql += " AND contact_id = ?2";
     if (!q.location_id.empty()) sql += " AND location_id = ?3";
@@ -191,7 +194,8 @@ std::vector<events::Event> SqliteEventStore::query(const events::EventQuery& q) 
     s.bind(6, static_cast<int64_t>(q.limit));
     std::vector<events::Event> out;
     while (s.step())
-        out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7)});
+        out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                       s.text(6), s.text(7)});
     return out;
 }
 

@@ -16,7 +16,7 @@
 namespace app {
 
 class SqliteEventStore : public events::EventStore {
-public:
+  public:
     /// Opens (creating, mode 0600) the store. Throws sqlite::Error naming the file.
     SqliteEventStore(const std::string& path, events::Retention retention);
     /// Commits what is queued, then stops the writer.
@@ -37,7 +37,7 @@ public:
     };
     Stats stats() const;
 
-private:
+  private:
     struct Pending;
     void writer();
     void commit(std::deque<Pending*>& group);

@@ -2,11 +2,11 @@
 
 #include "mcp/log_context.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <ctime>
@@ -16,16 +16,27 @@ namespace {
 
 constexpr std::string_view kRedacted = "[redacted]";
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+    return is_alpha(c) || is_digit(c);
+}
 /// Characters of identifiers and key names: a match must not start or end inside one.
-bool is_word(char c) { return is_alnum(c) || c == '_' || c == '-'; }
+bool is_word(char c) {
+    return is_alnum(c) || c == '_' || c == '-';
+}
 /// Characters of credentials (base64, base64url, hex, JWT dots, URL-safe punctuation).
 bool is_token_char(char c) {
-    return is_alnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+    return is_alnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '+' || c == '/' ||
+           c == '=';
 }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool starts_with_nocase(std::string_view s, std::size_t at, std::string_view prefix) {
     if (at > s.size() || s.size() - at < prefix.size()) return false;
@@ -35,7 +46,9 @@ bool starts_with_nocase(std::string_view s, std::size_t at, std::string_view pre
 }
 
 /// True when position `i` starts a word (nothing identifier-like right before it).
-bool word_start(std::string_view s, std::size_t i) { return i == 0 || !is_word(s[i - 1]); }
+bool word_start(std::string_view s, std::size_t i) {
+    return i == 0 || !is_word(s[i - 1]);
+}
 
 // --- secrets in URLs: scheme://user:password@host ----------------------------------------
 
@@ -48,8 +61,8 @@ std::string redact_userinfo(std::string_view s) {
         if (at == std::string_view::npos) break;
         const std::size_t begin = at + 3;
         std::size_t j = begin;
-        while (j < s.size() && s[j] != '/' && s[j] != '?' && s[j] != '#' && s[j] != '@' && s[j] != '"' &&
-               s[j] != '\'' && s[j] != ' ' && s[j] != '\t' && s[j] != '\n')
+        while (j < s.size() && s[j] != '/' && s[j] != '?' && s[j] != '#' && s[j] != '@' &&
+               s[j] != '"' && s[j] != '\'' && s[j] != ' ' && s[j] != '\t' && s[j] != '\n')
             ++j;
         out.append(s.substr(i, begin - i));
         if (j < s.size() && s[j] == '@' && j > begin) {
@@ -75,15 +88,16 @@ bool secret_field(std::string_view name) {
     if (n == "code") return true;  // OAuth authorization codes (query strings, form bodies)
     // A contact's identity, in whatever format it was written ("phone":"555 1234").
     static constexpr std::array<std::string_view, 9> kPersonal = {
-        "email", "phone", "firstname", "lastname", "fullname", "contactname", "address1", "address2",
-        "dateofbirth"};
+        "email",       "phone",    "firstname", "lastname",   "fullname",
+        "contactname", "address1", "address2",  "dateofbirth"};
     for (auto p : kPersonal)
         if (n == p) return true;
     static constexpr std::array<std::string_view, 10> kSuffixes = {
-        "token", "secret", "password", "passwd", "apikey", "privatekey", "storekey",
-        "authorization", "cookie", "credential"};
+        "token",      "secret",   "password",      "passwd", "apikey",
+        "privatekey", "storekey", "authorization", "cookie", "credential"};
     for (auto suffix : kSuffixes)
-        if (n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+        if (n.size() >= suffix.size() &&
+            n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
             return true;
     return false;
 }
@@ -112,8 +126,10 @@ std::string redact_fields(std::string_view s) {
             if (k < s.size() && s[k] == '"') ++k;
         }
         while (k < s.size() && s[k] == ' ') ++k;
-        const bool separator = k < s.size() && (s[k] == '=' || (s[k] == ':' && (s.substr(k, 3) != "://")));
-        if (!separator || (s[k] == ':' && !quoted && name.size() == 4 && starts_with_nocase(name, 0, "code"))) {
+        const bool separator =
+            k < s.size() && (s[k] == '=' || (s[k] == ':' && (s.substr(k, 3) != "://")));
+        if (!separator ||
+            (s[k] == ':' && !quoted && name.size() == 4 && starts_with_nocase(name, 0, "code"))) {
             i = name_end;
             continue;
         }
@@ -137,7 +153,8 @@ std::string redact_fields(std::string_view s) {
             begin = skip_scheme(k + 2, end);
         } else if (k < s.size() && s[k] == '"') {
             end = k + 1;
-            while (end < s.size() && s[end] != '"') end += (s[end] == '\\' && end + 1 < s.size()) ? 2 : 1;
+            while (end < s.size() && s[end] != '"')
+                end += (s[end] == '\\' && end + 1 < s.size()) ? 2 : 1;
             end = std::min(end, s.size());
             begin = skip_scheme(k + 1, end);
         } else if (quoted) {
@@ -145,9 +162,10 @@ std::string redact_fields(std::string_view s) {
             continue;
         } else {
             begin = end = skip_scheme(k, s.size());
-            while (end < s.size() && s[end] != ' ' && s[end] != '\t' && s[end] != '\n' && s[end] != '&' &&
-                   s[end] != ',' && s[end] != ';' && s[end] != '"' && s[end] != '\'' && s[end] != '}' &&
-                   s[end] != ')' && s[end] != ']' && s[end] != '<' && s[end] != '>')
+            while (end < s.size() && s[end] != ' ' && s[end] != '\t' && s[end] != '\n' &&
+                   s[end] != '&' && s[end] != ',' && s[end] != ';' && s[end] != '"' &&
+                   s[end] != '\'' && s[end] != '}' && s[end] != ')' && s[end] != ']' &&
+                   s[end] != '<' && s[end] != '>')
                 ++end;
         }
         if (s.substr(begin, kRedacted.size()) == kRedacted) {
@@ -196,11 +214,13 @@ std::size_t credential_at(std::string_view s, std::size_t i, std::size_t& skip) 
         return n >= 8 ? 4 + n : 0;
     }
     if (s.compare(i, 7, "ghlmcp_") == 0) {
-        const std::size_t n = run(i + 7, [](char c) { return is_alnum(c) || c == '-' || c == '_'; });
+        const std::size_t n =
+            run(i + 7, [](char c) { return is_alnum(c) || c == '-' || c == '_'; });
         return n >= 16 ? 7 + n : 0;
     }
     if (s.compare(i, 3, "eyJ") == 0) {
-        std::size_t n = run(i, [](char c) { return is_alnum(c) || c == '-' || c == '_' || c == '.'; });
+        std::size_t n =
+            run(i, [](char c) { return is_alnum(c) || c == '-' || c == '_' || c == '.'; });
         while (n > 0 && s[i + n - 1] == '.') --n;  // a sentence's full stop
         const bool dotted = s.substr(i, n).find('.') != std::string_view::npos;
         // GHL ids are ~20 characters; a JWT or base64 JSON is longer (or has dots).
@@ -248,7 +268,8 @@ std::string redact_emails(std::string_view s) {
         const std::string_view domain = s.substr(at + 1, r - at - 1);
         const auto dot = domain.rfind('.');
         bool tld = dot != std::string_view::npos && dot > 0 && domain.size() - dot - 1 >= 2;
-        for (std::size_t d = (tld ? dot + 1 : domain.size()); d < domain.size(); ++d) tld &= is_alpha(domain[d]);
+        for (std::size_t d = (tld ? dot + 1 : domain.size()); d < domain.size(); ++d)
+            tld &= is_alpha(domain[d]);
         if (l < at && tld) {
             out.append(s.substr(copied, l - copied));
             out.append("[email]");
@@ -260,7 +281,9 @@ std::string redact_emails(std::string_view s) {
     return out;
 }
 
-bool phone_separator(char c) { return c == ' ' || c == '-' || c == '.'; }
+bool phone_separator(char c) {
+    return c == ' ' || c == '-' || c == '.';
+}
 
 /// Length of an international number (+ and 8-15 digits) at `i`, else 0.
 std::size_t international_phone_at(std::string_view s, std::size_t i) {
@@ -289,7 +312,8 @@ std::size_t international_phone_at(std::string_view s, std::size_t i) {
 /// Length of a North American number written with separators at `i`: [1-](555) 123-4567,
 /// 555-123-4567, 555.123.4567, 555 123 4567; else 0.
 std::size_t national_phone_at(std::string_view s, std::size_t i) {
-    if (i > 0 && (is_word(s[i - 1]) || s[i - 1] == '+' || s[i - 1] == '.' || s[i - 1] == ':' || s[i - 1] == '/'))
+    if (i > 0 && (is_word(s[i - 1]) || s[i - 1] == '+' || s[i - 1] == '.' || s[i - 1] == ':' ||
+                  s[i - 1] == '/'))
         return 0;
     std::size_t j = i;
     auto digits = [&](std::size_t n) {
@@ -321,8 +345,10 @@ std::string redact_phones(std::string_view s) {
     std::size_t i = 0, copied = 0;
     while (i < s.size()) {
         std::size_t n = 0;
-        if (s[i] == '+') n = international_phone_at(s, i);
-        else if (is_digit(s[i]) || s[i] == '(') n = national_phone_at(s, i);
+        if (s[i] == '+')
+            n = international_phone_at(s, i);
+        else if (is_digit(s[i]) || s[i] == '(')
+            n = national_phone_at(s, i);
         if (n == 0) {
             ++i;
             continue;
@@ -340,32 +366,42 @@ std::string redact_phones(std::string_view s) {
 constexpr const char* kTextPattern = "%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v";
 
 class TextFormatter final : public spdlog::formatter {
-public:
+  public:
     TextFormatter() : inner_(std::make_unique<spdlog::pattern_formatter>(kTextPattern)) {}
 
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-        const std::string clean = redact_log_text(std::string_view(msg.payload.data(), msg.payload.size()));
+        const std::string clean =
+            redact_log_text(std::string_view(msg.payload.data(), msg.payload.size()));
         spdlog::details::log_msg copy = msg;
         copy.payload = spdlog::string_view_t(clean.data(), clean.size());
         inner_->format(copy, dest);
         msg.color_range_start = copy.color_range_start;  // the colour sink reads them from msg
         msg.color_range_end = copy.color_range_end;
     }
-    std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<TextFormatter>(); }
+    std::unique_ptr<spdlog::formatter> clone() const override {
+        return std::make_unique<TextFormatter>();
+    }
 
-private:
+  private:
     std::unique_ptr<spdlog::pattern_formatter> inner_;
 };
 
 const char* level_name(spdlog::level::level_enum level) {
     switch (level) {
-        case spdlog::level::trace: return "trace";
-        case spdlog::level::debug: return "debug";
-        case spdlog::level::info: return "info";
-        case spdlog::level::warn: return "warn";
-        case spdlog::level::err: return "error";
-        case spdlog::level::critical: return "critical";
-        default: return "off";
+        case spdlog::level::trace:
+            return "trace";
+        case spdlog::level::debug:
+            return "debug";
+        case spdlog::level::info:
+            return "info";
+        case spdlog::level::warn:
+            return "warn";
+        case spdlog::level::err:
+            return "error";
+        case spdlog::level::critical:
+            return "critical";
+        default:
+            return "off";
     }
 }
 
@@ -380,12 +416,13 @@ std::string utc_timestamp(spdlog::log_clock::time_point t) {
     }
     std::tm tm{};
     gmtime_r(&tt, &tm);
-    return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       static_cast<int>(ms));
 }
 
 class JsonFormatter final : public spdlog::formatter {
-public:
+  public:
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
         nlohmann::ordered_json line;
         line["ts"] = utc_timestamp(msg.time);
@@ -397,11 +434,14 @@ public:
             if (!c->session.empty()) line["session"] = c->session;
         }
         // Invalid UTF-8 (a truncated body) becomes U+FFFD instead of throwing.
-        const std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+        const std::string text =
+            line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
         dest.append(text.data(), text.data() + text.size());
         dest.push_back('\n');
     }
-    std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
+    std::unique_ptr<spdlog::formatter> clone() const override {
+        return std::make_unique<JsonFormatter>();
+    }
 };
 
 }  // namespace
@@ -434,7 +474,8 @@ std::unique_ptr<spdlog::formatter> make_log_formatter(LogFormat format) {
 
 void setup_logging(const std::string& level, LogFormat format) {
     // JSON goes to log pipelines: no terminal colour codes in it.
-    auto logger = format == LogFormat::kJson ? spdlog::stderr_logger_mt("ghl-mcp") : spdlog::stderr_color_mt("ghl-mcp");
+    auto logger = format == LogFormat::kJson ? spdlog::stderr_logger_mt("ghl-mcp")
+                                             : spdlog::stderr_color_mt("ghl-mcp");
     logger->set_formatter(make_log_formatter(format));
     spdlog::set_default_logger(logger);
     spdlog::set_level(is_log_level(level) ? spdlog::level::from_str(level) : spdlog::level::info);

@@ -4,13 +4,13 @@
 #include "app/sqlite.hpp"
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 #include <limits>
 #include <sstream>
@@ -24,12 +24,14 @@ using prometheus::MetricType;
 
 /// Tool calls take from well under a millisecond (cached reads) to a minute (a pipeline audit).
 const prometheus::Histogram::BucketBoundaries& tool_buckets() {
-    static const prometheus::Histogram::BucketBoundaries b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                                              1,     2.5,  5,     10,   30,  60};
+    static const prometheus::Histogram::BucketBoundaries b = {
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
     return b;
 }
 
-ClientMetric::Label label(std::string name, std::string value) { return {std::move(name), std::move(value)}; }
+ClientMetric::Label label(std::string name, std::string value) {
+    return {std::move(name), std::move(value)};
+}
 
 MetricFamily family(std::string name, std::string help, MetricType type) {
     MetricFamily f;
@@ -53,7 +55,9 @@ ClientMetric gauge(std::vector<ClientMetric::Label> labels, double value) {
     return m;
 }
 
-double seconds(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1e6; }
+double seconds(std::chrono::microseconds us) {
+    return static_cast<double>(us.count()) / 1e6;
+}
 
 /// The GHL client's per-endpoint counters as Prometheus families.
 void add_ghl(const ghl::MetricsSnapshot& s, std::vector<MetricFamily>& out) {
@@ -66,24 +70,28 @@ void add_ghl(const ghl::MetricsSnapshot& s, std::vector<MetricFamily>& out) {
     auto calls = family("ghl_calls_total",
                         "Calls to a GHL endpoint (one call may send several requests), by result",
                         MetricType::Counter);
-    auto retries = family("ghl_retries_total", "Requests repeated after a 429, a 5xx or a lost connection",
-                          MetricType::Counter);
-    auto limited = family("ghl_rate_limited_total",
-                          "Calls slowed or refused by a rate limit: by=\"ghl\" 429 answers, by=\"local\" "
-                          "calls our limiter refused because no slot came before their deadline",
-                          MetricType::Counter);
-    auto waits = family("ghl_limiter_waits_total", "Calls that waited for a rate-limit slot", MetricType::Counter);
-    auto waited = family("ghl_limiter_wait_seconds_total", "Time calls spent waiting for rate-limit slots",
-                         MetricType::Counter);
-    auto wait_max = family("ghl_limiter_wait_max_seconds", "Longest wait for a rate-limit slot so far",
-                           MetricType::Gauge);
+    auto retries =
+        family("ghl_retries_total", "Requests repeated after a 429, a 5xx or a lost connection",
+               MetricType::Counter);
+    auto limited =
+        family("ghl_rate_limited_total",
+               "Calls slowed or refused by a rate limit: by=\"ghl\" 429 answers, by=\"local\" "
+               "calls our limiter refused because no slot came before their deadline",
+               MetricType::Counter);
+    auto waits = family("ghl_limiter_waits_total", "Calls that waited for a rate-limit slot",
+                        MetricType::Counter);
+    auto waited = family("ghl_limiter_wait_seconds_total",
+                         "Time calls spent waiting for rate-limit slots", MetricType::Counter);
+    auto wait_max = family("ghl_limiter_wait_max_seconds",
+                           "Longest wait for a rate-limit slot so far", MetricType::Gauge);
     for (const auto& [endpoint, m] : s.endpoints) {
         for (const auto& [status, n] : m.statuses)
-            requests.metric.push_back(
-                counter({label("endpoint", endpoint), label("status", std::to_string(status))}, double(n)));
+            requests.metric.push_back(counter(
+                {label("endpoint", endpoint), label("status", std::to_string(status))}, double(n)));
         if (m.transport_errors)
             requests.metric.push_back(
-                counter({label("endpoint", endpoint), label("status", "error")}, double(m.transport_errors)));
+                counter({label("endpoint", endpoint), label("status", "error")},
+                        double(m.transport_errors)));
         ClientMetric h;
         h.label = {label("endpoint", endpoint)};
         h.histogram.sample_count = m.attempts;
@@ -95,27 +103,34 @@ void add_ghl(const ghl::MetricsSnapshot& s, std::vector<MetricFamily>& out) {
         }
         h.histogram.bucket.push_back({m.attempts, std::numeric_limits<double>::infinity()});
         duration.metric.push_back(std::move(h));
-        calls.metric.push_back(counter({label("endpoint", endpoint), label("result", "success")}, double(m.successes)));
-        calls.metric.push_back(counter({label("endpoint", endpoint), label("result", "failure")}, double(m.failures)));
+        calls.metric.push_back(counter({label("endpoint", endpoint), label("result", "success")},
+                                       double(m.successes)));
+        calls.metric.push_back(
+            counter({label("endpoint", endpoint), label("result", "failure")}, double(m.failures)));
         retries.metric.push_back(counter({label("endpoint", endpoint)}, double(m.retries)));
-        limited.metric.push_back(counter({label("by", "ghl"), label("endpoint", endpoint)}, double(m.http_429)));
+        limited.metric.push_back(
+            counter({label("by", "ghl"), label("endpoint", endpoint)}, double(m.http_429)));
         limited.metric.push_back(
             counter({label("by", "local"), label("endpoint", endpoint)}, double(m.local_limited)));
         waits.metric.push_back(counter({label("endpoint", endpoint)}, double(m.queue_waits)));
-        waited.metric.push_back(counter({label("endpoint", endpoint)}, seconds(m.queue_wait_total)));
+        waited.metric.push_back(
+            counter({label("endpoint", endpoint)}, seconds(m.queue_wait_total)));
         wait_max.metric.push_back(gauge({label("endpoint", endpoint)}, seconds(m.queue_wait_max)));
     }
-    auto queue = family("ghl_limiter_queue_depth", "Calls waiting for a rate-limit slot right now", MetricType::Gauge);
+    auto queue = family("ghl_limiter_queue_depth", "Calls waiting for a rate-limit slot right now",
+                        MetricType::Gauge);
     queue.metric.push_back(gauge({}, double(s.waiting)));
-    for (auto* f : {&requests, &duration, &calls, &retries, &limited, &waits, &waited, &wait_max, &queue})
+    for (auto* f :
+         {&requests, &duration, &calls, &retries, &limited, &waits, &waited, &wait_max, &queue})
         out.push_back(std::move(*f));
 }
 
 void add_renewals(const ghl::RenewalCounters& r, std::vector<MetricFamily>& out) {
-    auto f = family("ghl_token_renewals_total",
-                    "OAuth token renewals: kind=\"refresh\" (refresh token), \"mint\" (location token from "
-                    "an agency token), \"failure\" (GHL refused or the renewal could not complete)",
-                    MetricType::Counter);
+    auto f = family(
+        "ghl_token_renewals_total",
+        "OAuth token renewals: kind=\"refresh\" (refresh token), \"mint\" (location token from "
+        "an agency token), \"failure\" (GHL refused or the renewal could not complete)",
+        MetricType::Counter);
     f.metric.push_back(counter({label("kind", "refresh")}, double(r.refreshes)));
     f.metric.push_back(counter({label("kind", "mint")}, double(r.mints)));
     f.metric.push_back(counter({label("kind", "failure")}, double(r.failures)));
@@ -124,12 +139,17 @@ void add_renewals(const ghl::RenewalCounters& r, std::vector<MetricFamily>& out)
 
 void add_webhooks(const events::Receiver::Counters& c, std::vector<MetricFamily>& out) {
     auto f = family("ghl_mcp_webhook_deliveries_total",
-                    "GHL webhook deliveries to POST /webhooks/ghl, by what became of them", MetricType::Counter);
-    const std::pair<const char*, std::uint64_t> rows[] = {
-        {"stored", c.stored},       {"duplicate", c.duplicates}, {"unauthorized", c.unauthorized},
-        {"malformed", c.malformed}, {"stale", c.stale},          {"too_large", c.too_large},
-        {"store_failure", c.store_failures}};
-    for (const auto& [result, n] : rows) f.metric.push_back(counter({label("result", result)}, double(n)));
+                    "GHL webhook deliveries to POST /webhooks/ghl, by what became of them",
+                    MetricType::Counter);
+    const std::pair<const char*, std::uint64_t> rows[] = {{"stored", c.stored},
+                                                          {"duplicate", c.duplicates},
+                                                          {"unauthorized", c.unauthorized},
+                                                          {"malformed", c.malformed},
+                                                          {"stale", c.stale},
+                                                          {"too_large", c.too_large},
+                                                          {"store_failure", c.store_failures}};
+    for (const auto& [result, n] : rows)
+        f.metric.push_back(counter({label("result", result)}, double(n)));
     auto dropped = family("ghl_mcp_webhook_notifications_dropped_total",
                           "Event notifications not sent to MCP sessions because the queue was full",
                           MetricType::Counter);
@@ -150,15 +170,19 @@ void reply_json(httplib::Response& res, int status, const nlohmann::json& body) 
 
 ServerMetrics::ServerMetrics(std::set<std::string> tools)
     : tools_(std::move(tools)), registry_(std::make_shared<prometheus::Registry>()) {
-    calls_ = &prometheus::BuildCounter()
-                  .Name("ghl_mcp_tool_calls_total")
-                  .Help("MCP tool calls, by tool and outcome (ok, tool_error: the tool reported an error, "
-                        "error: protocol error, refused: outside the caller's scope or invalid, "
-                        "input_required: the tool asked the client a question)")
-                  .Register(*registry_);
+    calls_ =
+        &prometheus::BuildCounter()
+             .Name("ghl_mcp_tool_calls_total")
+             .Help(
+                 "MCP tool calls, by tool and outcome (ok, tool_error: the tool reported an error, "
+                 "error: protocol error, refused: outside the caller's scope or invalid, "
+                 "input_required: the tool asked the client a question)")
+             .Register(*registry_);
     latency_ = &prometheus::BuildHistogram()
                     .Name("ghl_mcp_tool_call_duration_seconds")
-                    .Help("Time from the start of a tool call to its result, GHL requests and waits included")
+                    .Help(
+                        "Time from the start of a tool call to its result, GHL requests and waits "
+                        "included")
                     .Register(*registry_);
 }
 
@@ -174,9 +198,10 @@ void ServerMetrics::tool_call(const std::string& tool, std::string_view outcome,
         auto key = std::make_pair(name, std::string(outcome));
         auto it = call_counters_.find(key);
         if (it == call_counters_.end())
-            it = call_counters_
-                     .emplace(key, &calls_->Add({{"tool", name}, {"outcome", std::string(outcome)}}))
-                     .first;
+            it =
+                call_counters_
+                    .emplace(key, &calls_->Add({{"tool", name}, {"outcome", std::string(outcome)}}))
+                    .first;
         c = it->second;
         auto hit = histograms_.find(name);
         if (hit == histograms_.end())
@@ -189,15 +214,19 @@ void ServerMetrics::tool_call(const std::string& tool, std::string_view outcome,
 
 std::string ServerMetrics::scrape() const {
     std::vector<MetricFamily> families = registry_->Collect();
-    auto info = family("ghl_mcp_info", "Always 1; the labels say which build runs in which mode", MetricType::Gauge);
-    info.metric.push_back(gauge({label("mode", sources_.mode), label("version", GHL_MCP_VERSION)}, 1));
+    auto info = family("ghl_mcp_info", "Always 1; the labels say which build runs in which mode",
+                       MetricType::Gauge);
+    info.metric.push_back(
+        gauge({label("mode", sources_.mode), label("version", GHL_MCP_VERSION)}, 1));
     families.push_back(std::move(info));
-    auto start = family("process_start_time_seconds", "When this process started (Unix time)", MetricType::Gauge);
+    auto start = family("process_start_time_seconds", "When this process started (Unix time)",
+                        MetricType::Gauge);
     start.metric.push_back(
         gauge({}, std::chrono::duration<double>(started_.time_since_epoch()).count()));
     families.push_back(std::move(start));
     if (sources_.sessions) {
-        auto f = family("ghl_mcp_sessions", "Open MCP sessions (Streamable HTTP and legacy SSE)", MetricType::Gauge);
+        auto f = family("ghl_mcp_sessions", "Open MCP sessions (Streamable HTTP and legacy SSE)",
+                        MetricType::Gauge);
         f.metric.push_back(gauge({}, double(sources_.sessions())));
         families.push_back(std::move(f));
     }
@@ -222,12 +251,14 @@ void check_writable(const std::string& path) {
     db.exec("PRAGMA busy_timeout = 2000; BEGIN IMMEDIATE; ROLLBACK;");
 }
 
-Readiness::Readiness(ReadinessSources sources, std::chrono::seconds ttl) : sources_(std::move(sources)), ttl_(ttl) {}
+Readiness::Readiness(ReadinessSources sources, std::chrono::seconds ttl)
+    : sources_(std::move(sources)), ttl_(ttl) {}
 
 std::vector<ReadyCheck> Readiness::check() {
     std::lock_guard lock(mu_);  // one check at a time; the others take its verdict
     const auto now = std::chrono::steady_clock::now();
-    if (checked_at_ != std::chrono::steady_clock::time_point{} && now - checked_at_ < ttl_) return last_;
+    if (checked_at_ != std::chrono::steady_clock::time_point{} && now - checked_at_ < ttl_)
+        return last_;
     std::vector<ReadyCheck> checks;
     if (sources_.probe_ghl) {
         ReadyCheck c{"ghl", true, {}};
@@ -235,7 +266,8 @@ std::vector<ReadyCheck> Readiness::check() {
                                                      : std::chrono::steady_clock::time_point{};
         if (last != std::chrono::steady_clock::time_point{} && now - last < sources_.fresh) {
             c.detail = "answered " +
-                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - last).count()) +
+                       std::to_string(
+                           std::chrono::duration_cast<std::chrono::seconds>(now - last).count()) +
                        " s ago";
         } else if (std::string why = sources_.probe_ghl(); why.empty()) {
             c.detail = "answered a probe";
@@ -263,26 +295,30 @@ std::vector<ReadyCheck> Readiness::check() {
 
 // ---- routes ----
 
-void mount_operations(httplib::Server& http, const OpsOptions& options, std::shared_ptr<ServerMetrics> metrics,
+void mount_operations(httplib::Server& http, const OpsOptions& options,
+                      std::shared_ptr<ServerMetrics> metrics,
                       std::shared_ptr<Readiness> readiness) {
     // DNS rebinding: a web page must not read these through a rebound name, even on loopback.
     auto admitted = [options](const httplib::Request& req, httplib::Response& res, bool needs_key) {
-        std::string problem = mcp::origin_problem(options.http, req.get_header_value("Host"),
-                                                  req.get_header_value("Origin"), req.has_header("Origin"));
+        std::string problem =
+            mcp::origin_problem(options.http, req.get_header_value("Host"),
+                                req.get_header_value("Origin"), req.has_header("Origin"));
         if (!problem.empty()) {
             reply_json(res, 403, {{"error", problem}});
             return false;
         }
         if (!needs_key || !options.exposed) return true;  // loopback: open, like /mcp without keys
         if (!options.http.authenticate) {
-            reply_json(res, 403, {{"error", "Forbidden: no API key is configured for this exposed server"}});
+            reply_json(res, 403,
+                       {{"error", "Forbidden: no API key is configured for this exposed server"}});
             return false;
         }
         mcp::AuthDecision d = options.http.authenticate(mcp::header_map(req));
         if (d.allowed) return true;
         if (!d.www_authenticate.empty()) res.set_header("WWW-Authenticate", d.www_authenticate);
-        reply_json(res, d.status, {{"error", d.message.empty() ? "Unauthorized: send Authorization: Bearer <key>"
-                                                               : d.message}});
+        reply_json(res, d.status,
+                   {{"error", d.message.empty() ? "Unauthorized: send Authorization: Bearer <key>"
+                                                : d.message}});
         return false;
     };
 

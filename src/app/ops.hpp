@@ -35,7 +35,7 @@ namespace app {
 /// (the GHL client per endpoint, the limiter queue, token renewals, webhook deliveries, sessions)
 /// is read from its owner when scraped, so recording costs the hot paths nothing new.
 class ServerMetrics {
-public:
+  public:
     /// `tools`: the names tool calls may be labelled with; anything else is counted as "unknown"
     /// (refused calls carry client-chosen names, which must not grow the label set).
     explicit ServerMetrics(std::set<std::string> tools);
@@ -44,7 +44,8 @@ public:
     ServerMetrics& operator=(const ServerMetrics&) = delete;
 
     /// One finished tools/call: `outcome` is ok, tool_error, error, refused or input_required.
-    void tool_call(const std::string& tool, std::string_view outcome, std::chrono::steady_clock::duration latency);
+    void tool_call(const std::string& tool, std::string_view outcome,
+                   std::chrono::steady_clock::duration latency);
 
     /// Read at scrape time; each may be empty (that part is then left out).
     struct Sources {
@@ -61,7 +62,7 @@ public:
     /// Everything in the Prometheus text exposition format 0.0.4.
     std::string scrape() const;
 
-private:
+  private:
     std::set<std::string> tools_;
     std::shared_ptr<prometheus::Registry> registry_;
     prometheus::Family<prometheus::Counter>* calls_;
@@ -97,12 +98,13 @@ struct ReadinessSources {
 /// Readiness with a short memory: concurrent probes share one check, and a verdict is reused
 /// for `ttl`, so a load balancer polling every second costs GHL at most one call per `ttl`.
 class Readiness {
-public:
-    explicit Readiness(ReadinessSources sources, std::chrono::seconds ttl = std::chrono::seconds(15));
+  public:
+    explicit Readiness(ReadinessSources sources,
+                       std::chrono::seconds ttl = std::chrono::seconds(15));
     /// The checks, run now or remembered from less than ttl ago.
     std::vector<ReadyCheck> check();
 
-private:
+  private:
     ReadinessSources sources_;
     std::chrono::seconds ttl_;
     std::mutex mu_;
@@ -122,7 +124,7 @@ struct OpsOptions {
 };
 
 /// Mounts GET /healthz, /readyz and /metrics on `http`.
-void mount_operations(httplib::Server& http, const OpsOptions& options, std::shared_ptr<ServerMetrics> metrics,
-                      std::shared_ptr<Readiness> readiness);
+void mount_operations(httplib::Server& http, const OpsOptions& options,
+                      std::shared_ptr<ServerMetrics> metrics, std::shared_ptr<Readiness> readiness);
 
 }  // namespace app

@@ -13,14 +13,14 @@ namespace events {
 /// One accepted delivery. `body` is the exact bytes GHL signed; the other fields are indexed
 /// copies of what the body says, for queries.
 struct Event {
-    std::int64_t seq = 0;       // store order (1, 2, ...); set by append()
-    std::string key;            // the dedupe key: GHL's webhookId, else "sha256:" + hex of the body
-    std::string type;           // GHL's "type" ("ContactCreate", "InboundMessage", ...)
-    std::string location_id;    // the sub-account it happened in ("" for agency-level events)
-    std::string contact_id;     // the contact it concerns, when it names one
-    std::string occurred_at;    // GHL's timestamp (ISO 8601), else received_at
-    std::string received_at;    // ISO 8601 UTC with milliseconds, when we stored it
-    std::string body;           // the raw JSON body
+    std::int64_t seq = 0;     // store order (1, 2, ...); set by append()
+    std::string key;          // the dedupe key: GHL's webhookId, else "sha256:" + hex of the body
+    std::string type;         // GHL's "type" ("ContactCreate", "InboundMessage", ...)
+    std::string location_id;  // the sub-account it happened in ("" for agency-level events)
+    std::string contact_id;   // the contact it concerns, when it names one
+    std::string occurred_at;  // GHL's timestamp (ISO 8601), else received_at
+    std::string received_at;  // ISO 8601 UTC with milliseconds, when we stored it
+    std::string body;         // the raw JSON body
 };
 
 /// What to read, newest first. Empty strings match anything.
@@ -44,7 +44,7 @@ struct Retention {
 enum class Appended { kStored, kDuplicate };
 
 class EventStore {
-public:
+  public:
     virtual ~EventStore() = default;
     /// Stores `event` durably (committed before this returns) unless an event with the same key
     /// is stored; sets event.seq when stored. Thread-safe. Throws std::runtime_error when the

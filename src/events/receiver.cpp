@@ -32,7 +32,9 @@ std::string string_at(const json& obj, const char* key) {
     return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-Reply refuse(int status, std::string message) { return {status, json{{"ok", false}, {"error", std::move(message)}}, 0}; }
+Reply refuse(int status, std::string message) {
+    return {status, json{{"ok", false}, {"error", std::move(message)}}, 0};
+}
 
 }  // namespace
 
@@ -43,8 +45,9 @@ std::string iso_utc(std::chrono::system_clock::time_point t) {
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char buf[96];  // room for any int the compiler cannot rule out (-Wformat-truncation)
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms % 1000));
     return buf;
 }
 
@@ -60,9 +63,10 @@ bool parse_iso(std::string_view text, std::chrono::system_clock::time_point& out
         return true;
     };
     int y, mo, d, h, mi, s;
-    if (!digits(0, 4, y) || text[4] != '-' || !digits(5, 2, mo) || text[7] != '-' || !digits(8, 2, d) ||
-        (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || !digits(11, 2, h) || text[13] != ':' ||
-        !digits(14, 2, mi) || text[16] != ':' || !digits(17, 2, s))
+    if (!digits(0, 4, y) || text[4] != '-' || !digits(5, 2, mo) || text[7] != '-' ||
+        !digits(8, 2, d) || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
+        !digits(11, 2, h) || text[13] != ':' || !digits(14, 2, mi) || text[16] != ':' ||
+        !digits(17, 2, s))
         return false;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
     std::size_t i = 19;
@@ -94,7 +98,8 @@ bool parse_iso(std::string_view text, std::chrono::system_clock::time_point& out
     tm.tm_min = mi;
     tm.tm_sec = s;
     const std::time_t secs = timegm(&tm);
-    out = std::chrono::system_clock::from_time_t(secs - offset_s) + std::chrono::milliseconds(millis);
+    out =
+        std::chrono::system_clock::from_time_t(secs - offset_s) + std::chrono::milliseconds(millis);
     return true;
 }
 
@@ -103,18 +108,23 @@ Event describe(const json& body, std::string_view raw) {
     e.type = string_at(body, "type");
     e.location_id = string_at(body, "locationId");
     const std::string webhook_id = string_at(body, "webhookId");
-    e.key = !webhook_id.empty() && webhook_id.size() <= kMaxKey ? webhook_id : "sha256:" + sha256_hex(raw);
+    e.key = !webhook_id.empty() && webhook_id.size() <= kMaxKey ? webhook_id
+                                                                : "sha256:" + sha256_hex(raw);
     e.contact_id = string_at(body, "contactId");
     if (e.contact_id.empty())
-        if (auto a = body.find("appointment"); a != body.end() && a->is_object()) e.contact_id = string_at(*a, "contactId");
-    if (e.contact_id.empty() && e.type.rfind("Contact", 0) == 0) e.contact_id = string_at(body, "id");
+        if (auto a = body.find("appointment"); a != body.end() && a->is_object())
+            e.contact_id = string_at(*a, "contactId");
+    if (e.contact_id.empty() && e.type.rfind("Contact", 0) == 0)
+        e.contact_id = string_at(body, "id");
     e.occurred_at = string_at(body, "timestamp");
     return e;
 }
 
-Receiver::Receiver(EventStore& store, ReceiverOptions options) : store_(store), options_(std::move(options)) {
+Receiver::Receiver(EventStore& store, ReceiverOptions options)
+    : store_(store), options_(std::move(options)) {
     if (!options_.insecure)
-        verifier_ = std::make_unique<SignatureVerifier>(options_.ed25519_public_pem, options_.rsa_public_pem);
+        verifier_ = std::make_unique<SignatureVerifier>(options_.ed25519_public_pem,
+                                                        options_.rsa_public_pem);
     if (!options_.now) options_.now = [] { return std::chrono::system_clock::now(); };
     thread_ = std::thread([this] { notifier(); });
 }
@@ -142,11 +152,13 @@ Receiver::Counters Receiver::counters() const {
     return c;
 }
 
-Reply Receiver::receive(std::string_view body, std::string_view ghl_signature, std::string_view wh_signature) {
+Reply Receiver::receive(std::string_view body, std::string_view ghl_signature,
+                        std::string_view wh_signature) {
     ++counters_.received;
     if (body.size() > options_.max_body) {
         ++counters_.too_large;
-        return refuse(413, "the body is larger than " + std::to_string(options_.max_body) + " bytes");
+        return refuse(413,
+                      "the body is larger than " + std::to_string(options_.max_body) + " bytes");
     }
     if (verifier_) {
         const Verdict v = verifier_->verify(body, ghl_signature, wh_signature);
@@ -182,7 +194,8 @@ Reply Receiver::receive(std::string_view body, std::string_view ghl_signature, s
         ++counters_.store_failures;
         spdlog::error("webhooks: the event store refused a {} delivery: {}", e.type, ex.what());
         // 429 is the one status GHL retries on: the delivery comes back later, nothing is lost.
-        return {429, json{{"ok", false}, {"error", "the event store is unavailable; retry later"}}, kRetryAfterS};
+        return {429, json{{"ok", false}, {"error", "the event store is unavailable; retry later"}},
+                kRetryAfterS};
     }
     if (result == Appended::kDuplicate) {
         ++counters_.duplicates;
@@ -220,7 +233,8 @@ void Receiver::notifier() {
 
 void Receiver::mount(httplib::Server& http, const std::string& path) {
     http.Post(path, [this](const httplib::Request& req, httplib::Response& res) {
-        Reply r = receive(req.body, req.get_header_value("X-GHL-Signature"), req.get_header_value("X-WH-Signature"));
+        Reply r = receive(req.body, req.get_header_value("X-GHL-Signature"),
+                          req.get_header_value("X-WH-Signature"));
         res.status = r.status;
         if (r.retry_after_s > 0) res.set_header("Retry-After", std::to_string(r.retry_after_s));
         res.set_content(r.body.dump(), "application/json");

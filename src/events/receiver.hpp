@@ -56,7 +56,7 @@ struct Reply {
 };
 
 class Receiver {
-public:
+  public:
     /// Throws std::invalid_argument when a key does not parse (unless insecure).
     Receiver(EventStore& store, ReceiverOptions options);
     /// Delivers the notifications still queued, then stops the notifier thread.
@@ -66,18 +66,19 @@ public:
 
     /// Handles one delivery: the raw body and the two signature headers ("" when absent).
     /// Thread-safe; returns once the event is committed (or refused).
-    Reply receive(std::string_view body, std::string_view ghl_signature, std::string_view wh_signature);
+    Reply receive(std::string_view body, std::string_view ghl_signature,
+                  std::string_view wh_signature);
 
     /// Mounts POST `path` on `http`.
     void mount(httplib::Server& http, const std::string& path = "/webhooks/ghl");
 
     struct Counters {
-        std::uint64_t received = 0, stored = 0, duplicates = 0, unauthorized = 0, malformed = 0, stale = 0,
-                      too_large = 0, store_failures = 0, notifications_dropped = 0;
+        std::uint64_t received = 0, stored = 0, duplicates = 0, unauthorized = 0, malformed = 0,
+                      stale = 0, too_large = 0, store_failures = 0, notifications_dropped = 0;
     };
     Counters counters() const;
 
-private:
+  private:
     void notifier();
 
     EventStore& store_;
@@ -85,8 +86,8 @@ private:
     std::unique_ptr<SignatureVerifier> verifier_;
 
     struct AtomicCounters {
-        std::atomic<std::uint64_t> received{0}, stored{0}, duplicates{0}, unauthorized{0}, malformed{0}, stale{0},
-            too_large{0}, store_failures{0}, notifications_dropped{0};
+        std::atomic<std::uint64_t> received{0}, stored{0}, duplicates{0}, unauthorized{0},
+            malformed{0}, stale{0}, too_large{0}, store_failures{0}, notifications_dropped{0};
     } counters_;
 
     std::mutex mu_;

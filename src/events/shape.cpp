@@ -46,73 +46,113 @@ std::string person(const json& b) {
     return name.empty() ? "a contact" : name;
 }
 
-bool starts(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+bool starts(const std::string& s, const char* prefix) {
+    return s.rfind(prefix, 0) == 0;
+}
 
 const std::set<std::string>& types() {
-    static const std::set<std::string> t = {
-        "ContactCreate",          "ContactUpdate",        "ContactDelete",       "ContactTagUpdate",
-        "ContactDndUpdate",       "InboundMessage",       "OutboundMessage",     "AppointmentCreate",
-        "AppointmentUpdate",      "AppointmentDelete",    "OpportunityCreate",   "OpportunityUpdate",
-        "OpportunityDelete",      "OpportunityStageUpdate", "OpportunityStatusUpdate",
-        "OpportunityMonetaryValueUpdate", "OpportunityAssignedToUpdate", "TaskCreate", "TaskComplete",
-        "TaskDelete",             "NoteCreate",           "NoteUpdate",          "NoteDelete",
-        "FormSubmission"};
+    static const std::set<std::string> t = {"ContactCreate",
+                                            "ContactUpdate",
+                                            "ContactDelete",
+                                            "ContactTagUpdate",
+                                            "ContactDndUpdate",
+                                            "InboundMessage",
+                                            "OutboundMessage",
+                                            "AppointmentCreate",
+                                            "AppointmentUpdate",
+                                            "AppointmentDelete",
+                                            "OpportunityCreate",
+                                            "OpportunityUpdate",
+                                            "OpportunityDelete",
+                                            "OpportunityStageUpdate",
+                                            "OpportunityStatusUpdate",
+                                            "OpportunityMonetaryValueUpdate",
+                                            "OpportunityAssignedToUpdate",
+                                            "TaskCreate",
+                                            "TaskComplete",
+                                            "TaskDelete",
+                                            "NoteCreate",
+                                            "NoteUpdate",
+                                            "NoteDelete",
+                                            "FormSubmission"};
     return t;
 }
 
 void shape_known(const std::string& type, const json& b, json& data, std::string& summary) {
     if (starts(type, "Contact")) {
-        data = pick(b, {"firstName", "lastName", "name", "email", "phone", "tags", "source", "dnd", "companyName",
-                        "assignedTo", "dateAdded"});
+        data = pick(b, {"firstName", "lastName", "name", "email", "phone", "tags", "source", "dnd",
+                        "companyName", "assignedTo", "dateAdded"});
         data["contactId"] = str(b, "id");
         const std::string who = person(b);
-        if (type == "ContactCreate") summary = "New contact " + who;
-        else if (type == "ContactDelete") summary = "Contact " + who + " was deleted";
+        if (type == "ContactCreate")
+            summary = "New contact " + who;
+        else if (type == "ContactDelete")
+            summary = "Contact " + who + " was deleted";
         else if (type == "ContactTagUpdate") {
             std::string tags;
             if (auto t = b.find("tags"); t != b.end() && t->is_array())
                 for (const auto& tag : *t)
-                    if (tag.is_string()) tags += (tags.empty() ? "" : ", ") + tag.get<std::string>();
+                    if (tag.is_string())
+                        tags += (tags.empty() ? "" : ", ") + tag.get<std::string>();
             summary = "Tags of " + who + " are now: " + (tags.empty() ? "(none)" : tags);
-        } else if (type == "ContactDndUpdate") summary = "Do-not-disturb changed for " + who;
-        else summary = "Contact " + who + " was updated";
+        } else if (type == "ContactDndUpdate")
+            summary = "Do-not-disturb changed for " + who;
+        else
+            summary = "Contact " + who + " was updated";
         return;
     }
     if (type == "InboundMessage" || type == "OutboundMessage") {
-        data = pick(b, {"contactId", "conversationId", "messageId", "messageType", "direction", "status", "subject",
-                        "from", "to", "dateAdded", "callDuration", "callStatus", "userId"});
+        data = pick(
+            b, {"contactId", "conversationId", "messageId", "messageType", "direction", "status",
+                "subject", "from", "to", "dateAdded", "callDuration", "callStatus", "userId"});
         const std::string text = cut(str(b, "body"));
         if (!text.empty()) data["body"] = text;
-        const std::string channel = str(b, "messageType").empty() ? "message" : str(b, "messageType");
+        const std::string channel =
+            str(b, "messageType").empty() ? "message" : str(b, "messageType");
         const bool inbound = type == "InboundMessage";
-        summary = std::string(inbound ? "Inbound " : "Outbound ") + channel + (inbound ? " from" : " to") +
-                  " contact " + str(b, "contactId") + (text.empty() ? "" : ": \"" + cut(text, 120) + "\"");
+        summary = std::string(inbound ? "Inbound " : "Outbound ") + channel +
+                  (inbound ? " from" : " to") + " contact " + str(b, "contactId") +
+                  (text.empty() ? "" : ": \"" + cut(text, 120) + "\"");
         return;
     }
     if (starts(type, "Appointment")) {
-        const json& a = b.contains("appointment") && b["appointment"].is_object() ? b["appointment"] : b;
-        data = pick(a, {"calendarId", "contactId", "title", "appointmentStatus", "startTime", "endTime",
-                        "assignedUserId", "address", "source", "notes", "dateAdded", "dateUpdated"});
+        const json& a =
+            b.contains("appointment") && b["appointment"].is_object() ? b["appointment"] : b;
+        data = pick(
+            a, {"calendarId", "contactId", "title", "appointmentStatus", "startTime", "endTime",
+                "assignedUserId", "address", "source", "notes", "dateAdded", "dateUpdated"});
         data["appointmentId"] = str(a, "id");
-        const std::string title = str(a, "title").empty() ? "Appointment" : "Appointment \"" + str(a, "title") + "\"";
+        const std::string title =
+            str(a, "title").empty() ? "Appointment" : "Appointment \"" + str(a, "title") + "\"";
         const std::string when = str(a, "startTime");
-        if (type == "AppointmentCreate") summary = title + " booked for " + when;
-        else if (type == "AppointmentDelete") summary = title + " at " + when + " was deleted";
-        else summary = title + " at " + when + " updated (status " + str(a, "appointmentStatus") + ")";
+        if (type == "AppointmentCreate")
+            summary = title + " booked for " + when;
+        else if (type == "AppointmentDelete")
+            summary = title + " at " + when + " was deleted";
+        else
+            summary =
+                title + " at " + when + " updated (status " + str(a, "appointmentStatus") + ")";
         return;
     }
     if (starts(type, "Opportunity")) {
-        data = pick(b, {"name", "contactId", "pipelineId", "pipelineStageId", "status", "monetaryValue",
-                        "assignedTo", "source", "dateAdded"});
+        data = pick(b, {"name", "contactId", "pipelineId", "pipelineStageId", "status",
+                        "monetaryValue", "assignedTo", "source", "dateAdded"});
         data["opportunityId"] = str(b, "id");
         const std::string deal = "Deal \"" + str(b, "name") + "\"";
-        if (type == "OpportunityCreate") summary = "New deal \"" + str(b, "name") + "\" in stage " + str(b, "pipelineStageId");
-        else if (type == "OpportunityStageUpdate") summary = deal + " moved to stage " + str(b, "pipelineStageId");
-        else if (type == "OpportunityStatusUpdate") summary = deal + " is now " + str(b, "status");
-        else if (type == "OpportunityMonetaryValueUpdate") summary = deal + " value is now " + str(b, "monetaryValue");
-        else if (type == "OpportunityAssignedToUpdate") summary = deal + " assigned to " + str(b, "assignedTo");
-        else if (type == "OpportunityDelete") summary = deal + " was deleted";
-        else summary = deal + " was updated";
+        if (type == "OpportunityCreate")
+            summary = "New deal \"" + str(b, "name") + "\" in stage " + str(b, "pipelineStageId");
+        else if (type == "OpportunityStageUpdate")
+            summary = deal + " moved to stage " + str(b, "pipelineStageId");
+        else if (type == "OpportunityStatusUpdate")
+            summary = deal + " is now " + str(b, "status");
+        else if (type == "OpportunityMonetaryValueUpdate")
+            summary = deal + " value is now " + str(b, "monetaryValue");
+        else if (type == "OpportunityAssignedToUpdate")
+            summary = deal + " assigned to " + str(b, "assignedTo");
+        else if (type == "OpportunityDelete")
+            summary = deal + " was deleted";
+        else
+            summary = deal + " was updated";
         return;
     }
     if (starts(type, "Task")) {
@@ -120,7 +160,8 @@ void shape_known(const std::string& type, const json& b, json& data, std::string
         data["taskId"] = str(b, "id");
         if (const std::string body = cut(str(b, "body")); !body.empty()) data["body"] = body;
         const std::string task = "Task \"" + str(b, "title") + "\"";
-        summary = type == "TaskCreate" ? task + " created for contact " + str(b, "contactId") + " (due " + str(b, "dueDate") + ")"
+        summary = type == "TaskCreate" ? task + " created for contact " + str(b, "contactId") +
+                                             " (due " + str(b, "dueDate") + ")"
                   : type == "TaskComplete" ? task + " completed"
                                            : task + " deleted";
         return;
@@ -130,8 +171,11 @@ void shape_known(const std::string& type, const json& b, json& data, std::string
         data["noteId"] = str(b, "id");
         const std::string body = cut(str(b, "body"));
         if (!body.empty()) data["body"] = body;
-        summary = std::string(type == "NoteCreate" ? "Note added" : type == "NoteUpdate" ? "Note edited" : "Note deleted") +
-                  " on contact " + str(b, "contactId") + (body.empty() ? "" : ": \"" + cut(body, 120) + "\"");
+        summary = std::string(type == "NoteCreate"   ? "Note added"
+                              : type == "NoteUpdate" ? "Note edited"
+                                                     : "Note deleted") +
+                  " on contact " + str(b, "contactId") +
+                  (body.empty() ? "" : ": \"" + cut(body, 120) + "\"");
         return;
     }
     // FormSubmission: the form, who sent it, and every other field as submitted.
@@ -139,19 +183,23 @@ void shape_known(const std::string& type, const json& b, json& data, std::string
     json fields = json::object();
     for (const auto& [k, v] : b.items()) {
         if (k == "type" || k == "locationId" || k == "webhookId" || k == "timestamp") continue;
-        if (k == "contactId" || k == "formId" || k == "formName" || k == "name" || k == "email" || k == "phone")
+        if (k == "contactId" || k == "formId" || k == "formName" || k == "name" || k == "email" ||
+            k == "phone")
             data[k] = v;
         else
             fields[k] = v;
     }
     if (!fields.empty()) data["fields"] = fields;
     const std::string form = str(b, "formName").empty() ? str(b, "formId") : str(b, "formName");
-    summary = "Form " + (form.empty() ? std::string("submission") : "\"" + form + "\" submitted") + " by " + person(b);
+    summary = "Form " + (form.empty() ? std::string("submission") : "\"" + form + "\" submitted") +
+              " by " + person(b);
 }
 
 }  // namespace
 
-bool known_type(const std::string& type) { return types().count(type) > 0; }
+bool known_type(const std::string& type) {
+    return types().count(type) > 0;
+}
 
 json shape(const Event& e) {
     json out = {{"seq", e.seq},
@@ -173,8 +221,9 @@ json shape(const Event& e) {
     } else {
         body.erase("webhookId");
         body.erase("timestamp");
-        out["summary"] = (e.type.empty() ? std::string("An event without a type") : e.type + " event") +
-                         " (kept as GHL sent it)";
+        out["summary"] =
+            (e.type.empty() ? std::string("An event without a type") : e.type + " event") +
+            " (kept as GHL sent it)";
         out["data"] = std::move(body);
         out["raw"] = true;
     }

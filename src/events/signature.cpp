@@ -37,11 +37,16 @@ const char* const kGhlRsaPublicKey =
 
 const char* to_string(Verdict v) {
     switch (v) {
-        case Verdict::kValid: return "valid";
-        case Verdict::kMissing: return "missing (send X-GHL-Signature)";
-        case Verdict::kMalformed: return "malformed (not a base64 signature of the right length)";
-        case Verdict::kInvalid: return "invalid (it does not verify over this body with the configured key)";
-        case Verdict::kNoKey: return "not checkable (X-WH-Signature only, and no RSA key is configured)";
+        case Verdict::kValid:
+            return "valid";
+        case Verdict::kMissing:
+            return "missing (send X-GHL-Signature)";
+        case Verdict::kMalformed:
+            return "malformed (not a base64 signature of the right length)";
+        case Verdict::kInvalid:
+            return "invalid (it does not verify over this body with the configured key)";
+        case Verdict::kNoKey:
+            return "not checkable (X-WH-Signature only, and no RSA key is configured)";
     }
     return "invalid";
 }
@@ -57,20 +62,24 @@ struct MdCtxFree {
 };
 
 Pkey parse_public_key(const std::string& pem, int type, const char* what) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                                  &BIO_free);
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
     if (!bio) throw std::runtime_error("out of memory");
     Pkey key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
-    if (!key) throw std::invalid_argument(std::string("the ") + what + " public key is not an SPKI PEM public key");
+    if (!key)
+        throw std::invalid_argument(std::string("the ") + what +
+                                    " public key is not an SPKI PEM public key");
     if (EVP_PKEY_get_base_id(key.get()) != type)
-        throw std::invalid_argument(std::string("the ") + what + " public key is not an " + what + " key");
+        throw std::invalid_argument(std::string("the ") + what + " public key is not an " + what +
+                                    " key");
     return key;
 }
 
 /// Strict base64 (RFC 4648 with padding; surrounding whitespace ignored). Empty on error.
 std::vector<unsigned char> base64_decode(std::string_view in) {
     while (!in.empty() && (in.front() == ' ' || in.front() == '\t')) in.remove_prefix(1);
-    while (!in.empty() && (in.back() == ' ' || in.back() == '\t' || in.back() == '\r' || in.back() == '\n'))
+    while (!in.empty() &&
+           (in.back() == ' ' || in.back() == '\t' || in.back() == '\r' || in.back() == '\n'))
         in.remove_suffix(1);
     if (in.empty() || in.size() % 4 != 0 || in.size() > 4096) return {};
     std::vector<unsigned char> out(in.size() / 4 * 3);
@@ -84,15 +93,16 @@ std::vector<unsigned char> base64_decode(std::string_view in) {
     return out;
 }
 
-bool verify_with(EVP_PKEY* key, const EVP_MD* md, std::string_view body, const std::vector<unsigned char>& sig) {
+bool verify_with(EVP_PKEY* key, const EVP_MD* md, std::string_view body,
+                 const std::vector<unsigned char>& sig) {
     std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
     if (!ctx) return false;
     // Ed25519 is one-shot with no digest (md = NULL); RSA uses SHA-256 with PKCS#1 v1.5 padding,
     // the default for an RSA key.
     const bool ok =
         EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) == 1 &&
-        EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), reinterpret_cast<const unsigned char*>(body.data()),
-                         body.size()) == 1;
+        EVP_DigestVerify(ctx.get(), sig.data(), sig.size(),
+                         reinterpret_cast<const unsigned char*>(body.data()), body.size()) == 1;
     ERR_clear_error();  // a failed check leaves errors on this thread's queue
     return ok;
 }
@@ -117,14 +127,16 @@ Verdict SignatureVerifier::verify(std::string_view body, std::string_view ghl_si
     if (!ghl_signature.empty()) {  // present: it alone decides, as in GHL's SDK
         auto sig = base64_decode(ghl_signature);
         if (sig.size() != 64) return Verdict::kMalformed;
-        return verify_with(keys_->ed25519.get(), nullptr, body, sig) ? Verdict::kValid : Verdict::kInvalid;
+        return verify_with(keys_->ed25519.get(), nullptr, body, sig) ? Verdict::kValid
+                                                                     : Verdict::kInvalid;
     }
     if (wh_signature.empty()) return Verdict::kMissing;
     if (!keys_->rsa) return Verdict::kNoKey;
     auto sig = base64_decode(wh_signature);
     if (sig.empty() || sig.size() != static_cast<std::size_t>(EVP_PKEY_get_size(keys_->rsa.get())))
         return Verdict::kMalformed;
-    return verify_with(keys_->rsa.get(), EVP_sha256(), body, sig) ? Verdict::kValid : Verdict::kInvalid;
+    return verify_with(keys_->rsa.get(), EVP_sha256(), body, sig) ? Verdict::kValid
+                                                                  : Verdict::kInvalid;
 }
 
 }  // namespace events

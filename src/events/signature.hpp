@@ -25,7 +25,7 @@ enum class Verdict {
 const char* to_string(Verdict v);
 
 class SignatureVerifier {
-public:
+  public:
     /// Parses the keys (SPKI PEM). An empty `rsa_pem` refuses legacy-only deliveries. Throws
     /// std::invalid_argument naming the key that does not parse or has the wrong type.
     SignatureVerifier(const std::string& ed25519_pem, const std::string& rsa_pem);
@@ -34,9 +34,10 @@ public:
     SignatureVerifier& operator=(const SignatureVerifier&) = delete;
 
     /// `ghl_signature` / `wh_signature`: the header values ("" when absent). Thread-safe.
-    Verdict verify(std::string_view body, std::string_view ghl_signature, std::string_view wh_signature) const;
+    Verdict verify(std::string_view body, std::string_view ghl_signature,
+                   std::string_view wh_signature) const;
 
-private:
+  private:
     struct Keys;
     std::unique_ptr<Keys> keys_;
 };

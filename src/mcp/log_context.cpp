@@ -9,15 +9,21 @@ namespace {
 thread_local const LogContext* t_current = nullptr;
 }  // namespace
 
-const LogContext* current_log_context() { return t_current; }
+const LogContext* current_log_context() {
+    return t_current;
+}
 
 LogScope::LogScope(LogContext context) : context_(std::move(context)), previous_(t_current) {
     t_current = &context_;
 }
 
-LogScope::~LogScope() { t_current = previous_; }
+LogScope::~LogScope() {
+    t_current = previous_;
+}
 
-std::string new_call_id() { return hex_encode(random_bytes(8)); }
+std::string new_call_id() {
+    return hex_encode(random_bytes(8));
+}
 
 std::string session_log_tag(const std::string& session_id) {
     if (session_id.empty()) return {};

@@ -11,7 +11,7 @@ namespace mcp {
 struct LogContext {
     std::string request_id;  // unique per tool call (new_call_id), never the client's JSON-RPC id
     std::string tool;
-    std::string session;     // session_log_tag(), not the session id itself
+    std::string session;  // session_log_tag(), not the session id itself
 };
 
 /// The innermost LogScope's context on this thread, or nullptr outside any.
@@ -19,13 +19,13 @@ const LogContext* current_log_context();
 
 /// Makes `context` the current one on this thread until destroyed (then the previous one).
 class LogScope {
-public:
+  public:
     explicit LogScope(LogContext context);
     ~LogScope();
     LogScope(const LogScope&) = delete;
     LogScope& operator=(const LogScope&) = delete;
 
-private:
+  private:
     LogContext context_;
     const LogContext* previous_;
 };

@@ -24,7 +24,9 @@ std::int64_t cursor_seq(const json& args) {
         seq = seq * 10 + ((*cursor)[i] - '0');
     }
     if (!ok || seq <= 0)
-        invalid_argument("cursor \"" + *cursor + "\" is not one this tool returned; leave it out to start from the newest event.");
+        invalid_argument(
+            "cursor \"" + *cursor +
+            "\" is not one this tool returned; leave it out to start from the newest event.");
     return seq;
 }
 
@@ -32,8 +34,11 @@ std::int64_t cursor_seq(const json& args) {
 
 json recent_events(const Environment& env, const json& args, const std::string& location) {
     if (!env.events)
-        throw ToolFailure("[events.no_store] This server has no event store, so it has seen no GHL events. Run ghl-mcp with an event store "
-                          "(GHL_MCP_EVENTS_DB) and point your GHL app's webhook URL at /webhooks/ghl of `ghl-mcp serve --http`.");
+        throw ToolFailure(
+            "[events.no_store] This server has no event store, so it has seen no GHL events. Run "
+            "ghl-mcp with an event store "
+            "(GHL_MCP_EVENTS_DB) and point your GHL app's webhook URL at /webhooks/ghl of `ghl-mcp "
+            "serve --http`.");
     events::EventQuery q;
     q.type = arg_string(args, "type");
     q.contact_id = arg_string(args, "contactId");
@@ -41,7 +46,8 @@ json recent_events(const Environment& env, const json& args, const std::string& 
     if (auto since = arg_opt_string(args, "since")) {
         std::chrono::system_clock::time_point t;
         if (!events::parse_iso(*since, t))
-            invalid_argument("since \"" + *since + "\" is not an ISO 8601 time; use e.g. 2026-03-03T09:00:00Z.");
+            invalid_argument("since \"" + *since +
+                             "\" is not an ISO 8601 time; use e.g. 2026-03-03T09:00:00Z.");
         q.since = events::iso_utc(t);
     }
     q.before_seq = cursor_seq(args);
@@ -58,8 +64,10 @@ json recent_events(const Environment& env, const json& args, const std::string& 
     json out = list_output("events", std::move(items), next);
     if (out["count"] == 0 && q.before_seq == 0) {
         out["note"] = env.events->count() == 0
-                          ? "No GHL events have arrived yet. GHL sends them to POST /webhooks/ghl of `ghl-mcp serve "
-                            "--http`: set https://<your host>/webhooks/ghl as your marketplace app's webhook URL."
+                          ? "No GHL events have arrived yet. GHL sends them to POST /webhooks/ghl "
+                            "of `ghl-mcp serve "
+                            "--http`: set https://<your host>/webhooks/ghl as your marketplace "
+                            "app's webhook URL."
                           : "No events match these filters (events are kept for a limited time).";
     }
     return out;
@@ -70,13 +78,17 @@ namespace {
 mcp::ToolHandler make_list_recent_events(const Environment& env) {
     return [&env](const json& args, mcp::ToolContext&) {
         // The sub-account: the one named, else the default one (as every tool does).
-        const std::string location = env.ghl ? env.ghl->location(args) : arg_string(args, "locationId", env.default_location_id);
+        const std::string location = env.ghl
+                                         ? env.ghl->location(args)
+                                         : arg_string(args, "locationId", env.default_location_id);
         return mcp::ToolResult::structured_result(recent_events(env, args, location));
     };
 }
 
 }  // namespace
 
-std::vector<Registration> event_tools() { return {{"list_recent_events", make_list_recent_events}}; }
+std::vector<Registration> event_tools() {
+    return {{"list_recent_events", make_list_recent_events}};
+}
 
 }  // namespace tools

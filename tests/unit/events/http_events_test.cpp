@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 constexpr std::int64_t kDay = 86'400'000;
 
 class WebhooksHttp : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         app::Config c;
         c.sandbox = true;
@@ -55,14 +55,16 @@ protected:
     }
     httplib::Result post_mcp(const json& body, const std::string& sid) {
         return client().Post("/mcp",
-                             {{"Accept", mcp_test::kAcceptBoth}, {"Mcp-Session-Id", sid},
+                             {{"Accept", mcp_test::kAcceptBoth},
+                              {"Mcp-Session-Id", sid},
                               {"MCP-Protocol-Version", "2025-06-18"}},
                              body.dump(), "application/json");
     }
     std::string initialize() {
-        auto r = client().Post("/mcp", {{"Accept", mcp_test::kAcceptBoth}},
-                               mcp_test::request(0, "initialize", mcp_test::initialize_params("2025-06-18")).dump(),
-                               "application/json");
+        auto r = client().Post(
+            "/mcp", {{"Accept", mcp_test::kAcceptBoth}},
+            mcp_test::request(0, "initialize", mcp_test::initialize_params("2025-06-18")).dump(),
+            "application/json");
         if (!r || r->status != 200) return {};
         const std::string sid = r->get_header_value("Mcp-Session-Id");
         auto n = post_mcp(mcp_test::notification("notifications/initialized"), sid);
@@ -71,11 +73,12 @@ protected:
     }
     json book() {
         const std::string calendar = sim().seed_facts().calendar_ids.at(0);
-        auto slots = app_->call("get_free_slots",
-                                {{"calendarId", calendar},
-                                 {"startDate", tools::iso_utc(tools::now_ms() + 2 * kDay).substr(0, 10)},
-                                 {"endDate", tools::iso_utc(tools::now_ms() + 9 * kDay).substr(0, 10)},
-                                 {"limit", 5}});
+        auto slots =
+            app_->call("get_free_slots",
+                       {{"calendarId", calendar},
+                        {"startDate", tools::iso_utc(tools::now_ms() + 2 * kDay).substr(0, 10)},
+                        {"endDate", tools::iso_utc(tools::now_ms() + 9 * kDay).substr(0, 10)},
+                        {"limit", 5}});
         EXPECT_FALSE(slots.is_error || slots.result["slots"].empty()) << slots.result.dump();
         auto out = app_->call("book_appointment",
                               {{"calendarId", calendar},
@@ -100,7 +103,8 @@ TEST_F(WebhooksHttp, OurBookingArrivesSignedIsStoredOnceAndReachesASubscribedSes
     const std::string sid = initialize();
     ASSERT_FALSE(sid.empty());
     mcp_test::SseReader stream(transport_->port(), "/mcp",
-                               {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid},
+                               {{"Accept", "text/event-stream"},
+                                {"Mcp-Session-Id", sid},
                                 {"MCP-Protocol-Version", "2025-06-18"}});
     ASSERT_TRUE(stream.wait_status());
     ASSERT_EQ(stream.status(), 200);
@@ -127,10 +131,12 @@ TEST_F(WebhooksHttp, OurBookingArrivesSignedIsStoredOnceAndReachesASubscribedSes
     EXPECT_TRUE(e.contains("webhookId")) << "GHL's id of the delivery";
 
     // The same, as resources.
-    auto read = post_mcp(mcp_test::request(2, "resources/read", {{"uri", "ghl://events/AppointmentCreate"}}), sid);
+    auto read = post_mcp(
+        mcp_test::request(2, "resources/read", {{"uri", "ghl://events/AppointmentCreate"}}), sid);
     ASSERT_TRUE(read && read->status == 200);
     EXPECT_NE(read->body.find(appointment_id), std::string::npos);
-    const std::string contact_uri = "ghl://contacts/" + sim().seed_facts().phone_only_contact_ids.at(0) + "/events";
+    const std::string contact_uri =
+        "ghl://contacts/" + sim().seed_facts().phone_only_contact_ids.at(0) + "/events";
     read = post_mcp(mcp_test::request(3, "resources/read", {{"uri", contact_uri}}), sid);
     ASSERT_TRUE(read && read->status == 200);
     EXPECT_NE(read->body.find(appointment_id), std::string::npos);
@@ -148,9 +154,10 @@ TEST_F(WebhooksHttp, SubscriptionsListenHearsOfNewEventsInThe2026Era) {
         mcp::Incoming in;
         in.channel = channel;
         in.modern = true;
-        app_->server().handle(mcp_test::modern_request("sub-1", "subscriptions/listen",
-                                                       {{"notifications", {{"resourceSubscriptions", {uri}}}}}),
-                              in);
+        app_->server().handle(
+            mcp_test::modern_request("sub-1", "subscriptions/listen",
+                                     {{"notifications", {{"resourceSubscriptions", {uri}}}}}),
+            in);
     });
     ASSERT_TRUE(mcp_test::eventually(
         [&] { return !channel->with_method("notifications/subscriptions/acknowledged").empty(); }));
@@ -165,11 +172,13 @@ TEST_F(WebhooksHttp, SubscriptionsListenHearsOfNewEventsInThe2026Era) {
 }
 
 TEST_F(WebhooksHttp, TheEndpointRefusesUnsignedAndForgedDeliveries) {
-    const std::string body = R"({"type":"ContactCreate","locationId":"x","id":"c1","webhookId":"forged"})";
+    const std::string body =
+        R"({"type":"ContactCreate","locationId":"x","id":"c1","webhookId":"forged"})";
     auto r = client().Post("/webhooks/ghl", body, "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 401);
-    r = client().Post("/webhooks/ghl", {{"X-GHL-Signature", std::string(86, 'A') + "=="}}, body, "application/json");
+    r = client().Post("/webhooks/ghl", {{"X-GHL-Signature", std::string(86, 'A') + "=="}}, body,
+                      "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 401);
     EXPECT_EQ(recent({{"locationId", "x"}})["count"], 0);
@@ -185,16 +194,20 @@ TEST_F(WebhooksHttp, StageChangesAndInboundMessagesArriveShaped) {
     for (const auto& p : pipelines.result["pipelines"])
         if (p["id"] == deal["pipelineId"])
             for (const auto& s : p["stages"])
-                if (s["id"] != deal["pipelineStageId"] && other_stage.empty()) other_stage = s["id"];
+                if (s["id"] != deal["pipelineStageId"] && other_stage.empty())
+                    other_stage = s["id"];
     ASSERT_FALSE(other_stage.empty()) << deal.dump();
-    auto moved = app_->call("update_opportunity", {{"opportunityId", deal["id"]}, {"pipelineStageId", other_stage}});
+    auto moved = app_->call("update_opportunity",
+                            {{"opportunityId", deal["id"]}, {"pipelineStageId", other_stage}});
     ASSERT_FALSE(moved.is_error) << moved.result.dump();
     auto conversations = app_->call("search_conversations", {{"limit", 1}});
-    ASSERT_FALSE(conversations.is_error || conversations.result["conversations"].empty()) << conversations.result.dump();
-    auto logged = app_->call("log_inbound_message", {{"conversationId", conversations.result["conversations"][0]["id"]},
-                                                     {"conversationProviderId", "provider0000000000001"},
-                                                     {"type", "SMS"},
-                                                     {"message", "Can we move to Friday?"}});
+    ASSERT_FALSE(conversations.is_error || conversations.result["conversations"].empty())
+        << conversations.result.dump();
+    auto logged = app_->call("log_inbound_message",
+                             {{"conversationId", conversations.result["conversations"][0]["id"]},
+                              {"conversationProviderId", "provider0000000000001"},
+                              {"type", "SMS"},
+                              {"message", "Can we move to Friday?"}});
     ASSERT_FALSE(logged.is_error) << logged.result.dump();
     ASSERT_TRUE(sim().flush_webhooks(10s));
 

@@ -1,7 +1,7 @@
 // The receiver's answers: what is stored, what is refused and with which status (GHL retries
 // only on 429), and that notifications come once per new event, off the request thread.
-#include "app/event_store.hpp"
 #include "events/receiver.hpp"
+#include "app/event_store.hpp"
 #include "ghlsim/simulator.hpp"
 #include "test_keys.hpp"
 
@@ -33,7 +33,7 @@ std::string body(const std::string& webhook_id, const std::string& type = "Inbou
 }
 
 class ReceiverTest : public ::testing::Test {
-protected:
+  protected:
     ReceiverOptions options() {
         ReceiverOptions o;
         o.ed25519_public_pem = test_keys().ed_public;
@@ -46,7 +46,9 @@ protected:
         };
         return o;
     }
-    std::string sign(const std::string& b) { return ghlsim::sign_ed25519_base64(test_keys().ed_private, b); }
+    std::string sign(const std::string& b) {
+        return ghlsim::sign_ed25519_base64(test_keys().ed_private, b);
+    }
     bool wait_notified(std::size_t n) {
         std::unique_lock lock(mu_);
         return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return notified_.size() >= n; });
@@ -85,7 +87,8 @@ TEST_F(ReceiverTest, SignedDeliveryIsStoredOnceAndNotifiedOnceOffTheRequestThrea
 TEST_F(ReceiverTest, LegacyRsaSignatureIsAccepted) {
     Receiver r(store_, options());
     const std::string b = body("wh-rsa");
-    EXPECT_EQ(r.receive(b, "", ghlsim::sign_rsa_sha256_base64(test_keys().rsa_private, b)).status, 200);
+    EXPECT_EQ(r.receive(b, "", ghlsim::sign_rsa_sha256_base64(test_keys().rsa_private, b)).status,
+              200);
     EXPECT_EQ(store_.count(), 1u);
 }
 
@@ -143,7 +146,7 @@ TEST_F(ReceiverTest, InsecureModeAcceptsUnsignedDeliveries) {
 }
 
 class FailingStore : public events::EventStore {
-public:
+  public:
     events::Appended append(events::Event&) override { throw std::runtime_error("disk full"); }
     std::vector<events::Event> query(const events::EventQuery&) const override { return {}; }
     std::size_t count() const override { return 0; }
@@ -156,7 +159,8 @@ TEST_F(ReceiverTest, AStoreFailureAnswers429SoGhlDeliversAgainLater) {
     auto reply = r.receive(b, sign(b), "");
     EXPECT_EQ(reply.status, 429) << "GHL retries 429 only; a 5xx would lose the event";
     EXPECT_GT(reply.retry_after_s, 0);
-    EXPECT_EQ(reply.body.dump().find("disk full"), std::string::npos) << "internals stay in the log";
+    EXPECT_EQ(reply.body.dump().find("disk full"), std::string::npos)
+        << "internals stay in the log";
     EXPECT_EQ(r.counters().store_failures, 1u);
 }
 

@@ -1,7 +1,7 @@
 // What the assistant sees of each event type: a summary line and the fields that matter, with
 // GHL's documented payload shapes (ghl-api.md N6); unknown types are kept whole.
-#include "events/receiver.hpp"
 #include "events/shape.hpp"
+#include "events/receiver.hpp"
 
 #include <gtest/gtest.h>
 
@@ -44,49 +44,83 @@ TEST(EventShape, AppointmentCreateNestsTheAppointment) {
 }
 
 TEST(EventShape, ContactsMessagesDealsTasksNotesAndForms) {
-    json s = shaped({{"type", "ContactCreate"}, {"locationId", "l"}, {"id", "c-2"}, {"firstName", "Ana"},
-                     {"lastName", "Diaz"}, {"phone", "+15550100"}, {"tags", {"lead"}}});
+    json s = shaped({{"type", "ContactCreate"},
+                     {"locationId", "l"},
+                     {"id", "c-2"},
+                     {"firstName", "Ana"},
+                     {"lastName", "Diaz"},
+                     {"phone", "+15550100"},
+                     {"tags", {"lead"}}});
     EXPECT_EQ(s["contactId"], "c-2");
     EXPECT_EQ(s["summary"], "New contact Ana Diaz");
     EXPECT_EQ(s["data"]["tags"], json::array({"lead"}));
 
-    s = shaped({{"type", "ContactTagUpdate"}, {"locationId", "l"}, {"id", "c-2"}, {"name", "Ana Diaz"},
+    s = shaped({{"type", "ContactTagUpdate"},
+                {"locationId", "l"},
+                {"id", "c-2"},
+                {"name", "Ana Diaz"},
                 {"tags", {"lead", "vip"}}});
     EXPECT_EQ(s["summary"], "Tags of Ana Diaz are now: lead, vip");
 
-    s = shaped({{"type", "InboundMessage"}, {"locationId", "l"}, {"contactId", "c-2"}, {"messageType", "SMS"},
-                {"body", std::string(800, 'x')}, {"conversationId", "conv-1"}, {"direction", "inbound"}});
+    s = shaped({{"type", "InboundMessage"},
+                {"locationId", "l"},
+                {"contactId", "c-2"},
+                {"messageType", "SMS"},
+                {"body", std::string(800, 'x')},
+                {"conversationId", "conv-1"},
+                {"direction", "inbound"}});
     EXPECT_EQ(s["data"]["conversationId"], "conv-1");
     EXPECT_LE(s["data"]["body"].get<std::string>().size(), 503u) << "long bodies are cut";
     EXPECT_EQ(s["summary"].get<std::string>().rfind("Inbound SMS from contact c-2: \"", 0), 0u);
 
-    s = shaped({{"type", "OpportunityStageUpdate"}, {"locationId", "l"}, {"id", "o-1"}, {"name", "Roof repair"},
-                {"pipelineStageId", "st-3"}, {"contactId", "c-2"}, {"monetaryValue", 4200}});
+    s = shaped({{"type", "OpportunityStageUpdate"},
+                {"locationId", "l"},
+                {"id", "o-1"},
+                {"name", "Roof repair"},
+                {"pipelineStageId", "st-3"},
+                {"contactId", "c-2"},
+                {"monetaryValue", 4200}});
     EXPECT_EQ(s["data"]["opportunityId"], "o-1");
     EXPECT_EQ(s["data"]["monetaryValue"], 4200);
     EXPECT_EQ(s["summary"], "Deal \"Roof repair\" moved to stage st-3");
 
-    s = shaped({{"type", "OpportunityStatusUpdate"}, {"locationId", "l"}, {"id", "o-1"}, {"name", "Roof repair"},
+    s = shaped({{"type", "OpportunityStatusUpdate"},
+                {"locationId", "l"},
+                {"id", "o-1"},
+                {"name", "Roof repair"},
                 {"status", "won"}});
     EXPECT_EQ(s["summary"], "Deal \"Roof repair\" is now won");
 
-    s = shaped({{"type", "TaskCreate"}, {"locationId", "l"}, {"id", "t-1"}, {"contactId", "c-2"},
-                {"title", "Call back"}, {"dueDate", "2026-12-09T15:00:00Z"}});
+    s = shaped({{"type", "TaskCreate"},
+                {"locationId", "l"},
+                {"id", "t-1"},
+                {"contactId", "c-2"},
+                {"title", "Call back"},
+                {"dueDate", "2026-12-09T15:00:00Z"}});
     EXPECT_EQ(s["data"]["taskId"], "t-1");
-    EXPECT_EQ(s["summary"], "Task \"Call back\" created for contact c-2 (due 2026-12-09T15:00:00Z)");
+    EXPECT_EQ(s["summary"],
+              "Task \"Call back\" created for contact c-2 (due 2026-12-09T15:00:00Z)");
 
-    s = shaped({{"type", "NoteCreate"}, {"locationId", "l"}, {"id", "n-1"}, {"contactId", "c-2"},
+    s = shaped({{"type", "NoteCreate"},
+                {"locationId", "l"},
+                {"id", "n-1"},
+                {"contactId", "c-2"},
                 {"body", "Prefers mornings"}});
     EXPECT_EQ(s["summary"], "Note added on contact c-2: \"Prefers mornings\"");
 
-    s = shaped({{"type", "FormSubmission"}, {"locationId", "l"}, {"contactId", "c-2"}, {"formName", "Quote"},
-                {"name", "Ana Diaz"}, {"roofType", "tile"}});
+    s = shaped({{"type", "FormSubmission"},
+                {"locationId", "l"},
+                {"contactId", "c-2"},
+                {"formName", "Quote"},
+                {"name", "Ana Diaz"},
+                {"roofType", "tile"}});
     EXPECT_EQ(s["summary"], "Form \"Quote\" submitted by Ana Diaz");
     EXPECT_EQ(s["data"]["fields"]["roofType"], "tile");
 }
 
 TEST(EventShape, UnknownTypesAreKeptWhole) {
-    json s = shaped({{"type", "InvoicePaid"}, {"locationId", "l"}, {"invoiceId", "inv-1"}, {"amount", 99.5}});
+    json s = shaped(
+        {{"type", "InvoicePaid"}, {"locationId", "l"}, {"invoiceId", "inv-1"}, {"amount", 99.5}});
     EXPECT_EQ(s["raw"], true);
     EXPECT_EQ(s["data"]["invoiceId"], "inv-1");
     EXPECT_EQ(s["data"]["amount"], 99.5);

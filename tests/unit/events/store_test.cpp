@@ -17,8 +17,8 @@ using app::SqliteEventStore;
 using events::Appended;
 using events::Event;
 
-Event make(const std::string& key, const std::string& type = "ContactCreate", const std::string& contact = "c1",
-           const std::string& location = "loc1") {
+Event make(const std::string& key, const std::string& type = "ContactCreate",
+           const std::string& contact = "c1", const std::string& location = "loc1") {
     Event e;
     e.key = key;
     e.type = type;
@@ -127,7 +127,8 @@ TEST(EventStore, RetentionDropsTheOldestByCountAndByAge) {
     r.max_count = 10;
     SqliteEventStore store(":memory:", r);
     Event old = make("w-old");
-    old.received_at = events::iso_utc(std::chrono::system_clock::now() - std::chrono::hours(24 * 40));
+    old.received_at =
+        events::iso_utc(std::chrono::system_clock::now() - std::chrono::hours(24 * 40));
     store.append(old);
     for (int i = 0; i < 15; ++i) {
         Event e = make("w-" + std::to_string(i));

@@ -86,7 +86,7 @@ struct Delivery {
 /// An httplib server on an ephemeral loopback port that records every POST and answers
 /// `status`. With hold(), answers wait until release().
 class Receiver {
-public:
+  public:
     explicit Receiver(int status = 200) : status_(status) {
         server_.Post("/hooks/ghl", [this](const httplib::Request& req, httplib::Response& res) {
             std::unique_lock lock(mu_);
@@ -130,7 +130,7 @@ public:
         return arrived_.wait_for(lock, timeout, [&] { return deliveries_.size() >= n; });
     }
 
-private:
+  private:
     int status_;
     httplib::Server server_;
     int port_ = 0;

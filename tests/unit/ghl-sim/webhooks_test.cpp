@@ -39,7 +39,7 @@ ghlsim::Webhooks webhook_options(const std::string& url) {
 }
 
 class Webhooks : public SimTest {
-protected:
+  protected:
     void SetUp() override {
         receiver = std::make_unique<Receiver>(receiver_status);
         SimTest::SetUp();
@@ -329,7 +329,7 @@ TEST_F(Webhooks, MessagesEmitInboundAndOutboundMessage) {
 }
 
 class WebhooksRepeated : public Webhooks {
-protected:
+  protected:
     WebhooksRepeated() { repeat = 3; }
 };
 
@@ -349,7 +349,7 @@ TEST_F(WebhooksRepeated, EachEventIsSentThreeTimesAsTheSameBytes) {
 }
 
 class WebhooksWithoutUrl : public Webhooks {
-protected:
+  protected:
     WebhooksWithoutUrl() { start_without_url = true; }
 };
 
@@ -374,7 +374,7 @@ TEST_F(WebhooksWithoutUrl, EventsWaitForTheUrlAndThenGoOutInOrder) {
 }
 
 class WebhooksToAFailingReceiver : public Webhooks {
-protected:
+  protected:
     WebhooksToAFailingReceiver() { receiver_status = 500; }
 };
 

@@ -8,8 +8,8 @@
 
 #include "temp_dir.hpp"
 
-#include <ghlsim/simulator.hpp>
 #include <gtest/gtest.h>
+#include <ghlsim/simulator.hpp>
 #include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
@@ -30,26 +30,33 @@ using json = nlohmann::json;
 using keys_test::Exec;
 
 /// Runs `ghl-mcp ARGS` with only HOME (a fresh directory), PATH and `env` in its environment.
-Exec doctor_run(const TempDir& home, const std::map<std::string, std::string>& env, const std::string& args) {
+Exec doctor_run(const TempDir& home, const std::map<std::string, std::string>& env,
+                const std::string& args) {
     std::string cmd = "env -i PATH=/usr/bin:/bin HOME='" + home.file("home") + "'";
     for (const auto& [k, v] : env) cmd += " " + k + "='" + v + "'";
     cmd += std::string(" '") + GHL_MCP_BINARY + "' " + args + " 2>/dev/null";
     return keys_test::run_command(cmd);
 }
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 /// The line of `out` that starts with `prefix` ("" when none), and the line after it.
-std::pair<std::string, std::string> line_starting(const std::string& out, const std::string& prefix) {
+std::pair<std::string, std::string> line_starting(const std::string& out,
+                                                  const std::string& prefix) {
     std::size_t pos = 0;
     while (pos < out.size()) {
         auto end = out.find('\n', pos);
         if (end == std::string::npos) end = out.size();
         if (out.compare(pos, prefix.size(), prefix) == 0) {
             const auto next_end = out.find('\n', end + 1);
-            return {out.substr(pos, end - pos),
-                    end + 1 < out.size() ? out.substr(end + 1, (next_end == std::string::npos ? out.size() : next_end) - end - 1)
-                                         : ""};
+            return {
+                out.substr(pos, end - pos),
+                end + 1 < out.size()
+                    ? out.substr(end + 1,
+                                 (next_end == std::string::npos ? out.size() : next_end) - end - 1)
+                    : ""};
         }
         pos = end + 1;
     }
@@ -80,8 +87,9 @@ TEST(DoctorCli, SandboxPassesEveryCheck) {
     TempDir dir;
     Exec r = doctor_run(dir, {}, "--sandbox doctor");
     EXPECT_EQ(r.status, 0) << r.out;
-    for (const char* check : {"ok   configuration: SANDBOX", "ok   credentials: sandbox token for location",
-                              "ok   scopes: ", "ok   clock: ", "ok   event store: in memory"})
+    for (const char* check :
+         {"ok   configuration: SANDBOX", "ok   credentials: sandbox token for location",
+          "ok   scopes: ", "ok   clock: ", "ok   event store: in memory"})
         EXPECT_TRUE(has(r.out, check)) << check << " missing from:\n" << r.out;
     EXPECT_FALSE(has(r.out, "FAIL")) << r.out;
     EXPECT_FALSE(has(r.out, "\nwarn")) << r.out;
@@ -123,7 +131,8 @@ TEST(DoctorCli, AWrongTokenFailsCredentialsWithAFix) {
 
     Exec good = doctor_run(dir, s.env("pit-good-token-0001"), "doctor");
     EXPECT_EQ(good.status, 0) << good.out;
-    EXPECT_TRUE(has(good.out, "ok   credentials: Private Integration Token for location " + s.sim->location_id()))
+    EXPECT_TRUE(has(good.out, "ok   credentials: Private Integration Token for location " +
+                                  s.sim->location_id()))
         << good.out;
 }
 
@@ -134,27 +143,33 @@ TEST(DoctorCli, AnUnreachableGhlNamesTheUrl) {
         Sim s;  // a port that was just free, and is again
         url = s.sim->base_url();
     }
-    Exec r = doctor_run(dir, {{"GHL_BASE_URL", url}, {"GHL_PRIVATE_INTEGRATION_TOKEN", "pit-x"},
-                              {"GHL_LOCATION_ID", "loc00000000000000001"}},
+    Exec r = doctor_run(dir,
+                        {{"GHL_BASE_URL", url},
+                         {"GHL_PRIVATE_INTEGRATION_TOKEN", "pit-x"},
+                         {"GHL_LOCATION_ID", "loc00000000000000001"}},
                         "doctor");
     EXPECT_EQ(r.status, 1) << r.out;
-    EXPECT_TRUE(has(line_starting(r.out, "FAIL credentials: cannot reach GHL at " + url).first, url)) << r.out;
+    EXPECT_TRUE(
+        has(line_starting(r.out, "FAIL credentials: cannot reach GHL at " + url).first, url))
+        << r.out;
 }
 
 TEST(DoctorCli, MissingScopesNameTheToolsThatWillFail) {
     TempDir dir;
     // Contacts only: the calendar, opportunity, conversation and workflow tools will fail.
-    Sim s(std::map<std::string, std::string>{{"pit-scoped-token-0002", "locations.readonly contacts.readonly contacts.write"}});
+    Sim s(std::map<std::string, std::string>{
+        {"pit-scoped-token-0002", "locations.readonly contacts.readonly contacts.write"}});
     Exec r = doctor_run(dir, s.env("pit-scoped-token-0002"), "doctor");
     EXPECT_EQ(r.status, 1) << r.out;
     EXPECT_TRUE(has(r.out, "ok   credentials: ")) << "the token itself is fine:\n" << r.out;
     auto [line, fix] = line_starting(r.out, "FAIL scopes: ");
     ASSERT_FALSE(line.empty()) << r.out;
-    for (const char* scope : {"calendars.readonly", "calendars/events.readonly", "opportunities.readonly",
-                              "conversations.readonly", "workflows.readonly"})
+    for (const char* scope :
+         {"calendars.readonly", "calendars/events.readonly", "opportunities.readonly",
+          "conversations.readonly", "workflows.readonly"})
         EXPECT_TRUE(has(line, scope)) << scope << " in " << line;
-    for (const char* tool : {"list_calendars", "get_free_slots", "search_opportunities", "audit_pipeline",
-                             "search_conversations", "list_workflows"})
+    for (const char* tool : {"list_calendars", "get_free_slots", "search_opportunities",
+                             "audit_pipeline", "search_conversations", "list_workflows"})
         EXPECT_TRUE(has(line, tool)) << tool << " in " << line;
     // "...: these N enabled tools will fail with 401/403: a, b, c (how it was checked)"
     const auto from = line.find("will fail with 401/403: ");
@@ -167,7 +182,8 @@ TEST(DoctorCli, MissingScopesNameTheToolsThatWillFail) {
         failing.insert(list.substr(pos, end - pos));
         pos = end + 2;
     }
-    for (const char* tool : {"search_contacts", "get_contact", "find_contact", "create_contact", "list_recent_events"})
+    for (const char* tool :
+         {"search_contacts", "get_contact", "find_contact", "create_contact", "list_recent_events"})
         EXPECT_FALSE(failing.count(tool)) << tool << " needs no missing scope: " << line;
     EXPECT_TRUE(has(fix, "Private Integration")) << fix;
 
@@ -176,7 +192,8 @@ TEST(DoctorCli, MissingScopesNameTheToolsThatWillFail) {
     Exec narrow = doctor_run(dir, s.env("pit-scoped-token-0002"), "--toolsets contacts doctor");
     EXPECT_EQ(narrow.status, 0) << narrow.out;
     EXPECT_TRUE(has(narrow.out, "ok   scopes: ")) << narrow.out;
-    auto [warned, warn_fix] = line_starting(narrow.out, "warn scopes: missing locations/customFields.readonly");
+    auto [warned, warn_fix] =
+        line_starting(narrow.out, "warn scopes: missing locations/customFields.readonly");
     EXPECT_TRUE(has(warned, "create_contact")) << narrow.out;
     EXPECT_TRUE(has(warn_fix, "locations/customFields.readonly")) << narrow.out;
 }
@@ -191,7 +208,8 @@ TEST(DoctorCli, AWorldReadableStoreFailsWithChmod) {
     auto [line, fix] = line_starting(r.out, "FAIL API keys: ");
     EXPECT_TRUE(has(line, "0644")) << r.out;
     EXPECT_EQ(fix, "     fix: chmod 600 " + keys) << r.out;
-    EXPECT_TRUE(has(r.out, "audit log: ")) << "the audit log beside the keys is checked too:\n" << r.out;
+    EXPECT_TRUE(has(r.out, "audit log: ")) << "the audit log beside the keys is checked too:\n"
+                                           << r.out;
 
     ASSERT_EQ(::chmod(keys.c_str(), 0600), 0);
     Exec fixed = doctor_run(dir, {{"GHL_MCP_API_KEYS_FILE", keys}}, "--sandbox doctor");
@@ -208,7 +226,8 @@ TEST(DoctorCli, ListeningBeyondLoopbackWithoutKeysFails) {
     EXPECT_TRUE(has(line, "0.0.0.0:8787")) << r.out;
     EXPECT_TRUE(has(fix, "ghl-mcp keys create")) << r.out;
 
-    Exec keyed = doctor_run(dir, {{"GHL_MCP_API_KEY", "k-secret-value-123"}}, "--sandbox doctor --http 0.0.0.0:8787");
+    Exec keyed = doctor_run(dir, {{"GHL_MCP_API_KEY", "k-secret-value-123"}},
+                            "--sandbox doctor --http 0.0.0.0:8787");
     EXPECT_EQ(keyed.status, 0) << keyed.out;
     EXPECT_FALSE(has(keyed.out, "k-secret-value-123"));
 }
@@ -217,7 +236,9 @@ TEST(DoctorCli, ConfigurationProblemsAreReportedNotUsageErrors) {
     TempDir dir;
     Exec unknown = doctor_run(dir, {{"GHL_MCP_TOOLSETS", "contacts,crm"}}, "--sandbox doctor");
     EXPECT_EQ(unknown.status, 1) << unknown.out;
-    EXPECT_TRUE(has(line_starting(unknown.out, "FAIL configuration: ").first, "unknown toolset \"crm\"")) << unknown.out;
+    EXPECT_TRUE(
+        has(line_starting(unknown.out, "FAIL configuration: ").first, "unknown toolset \"crm\""))
+        << unknown.out;
 
     Exec none = doctor_run(dir, {}, "doctor");
     EXPECT_EQ(none.status, 1) << none.out;
@@ -236,7 +257,8 @@ TEST(DoctorCli, AClockFarFromGhlsFails) {
     Exec r = doctor_run(dir, s.env("pit-good-token-0001"), "doctor");
     EXPECT_EQ(r.status, 1) << r.out;
     auto [line, fix] = line_starting(r.out, "FAIL clock: ");
-    EXPECT_TRUE(has(line, "s behind GHL's")) << r.out;  // ~600 s, give or take the Date header's second
+    EXPECT_TRUE(has(line, "s behind GHL's"))
+        << r.out;  // ~600 s, give or take the Date header's second
     EXPECT_TRUE(has(fix, "timedatectl set-ntp true")) << r.out;
 }
 
@@ -258,7 +280,8 @@ TEST(Doctor, StoreCheckModesOwnerAndDirectory) {
     const std::string f = dir.file("s.db");
     EXPECT_EQ(app::store_check("x", f).status, "ok") << "missing but creatable";
     { std::ofstream(f) << "x"; }
-    EXPECT_EQ(app::store_check("x", f + "/sub/s.db").status, "fail") << "under a file: cannot be created";
+    EXPECT_EQ(app::store_check("x", f + "/sub/s.db").status, "fail")
+        << "under a file: cannot be created";
     ASSERT_EQ(::chmod(f.c_str(), 0600), 0);
     EXPECT_EQ(app::store_check("x", f).status, "ok");
     ASSERT_EQ(::chmod(f.c_str(), 0620), 0);
@@ -277,7 +300,9 @@ TEST(Doctor, EveryReadScopeOfEveryToolHasAProbe) {
     for (const auto& d : tools::definitions()) {
         for (const auto& id : d.endpoints) {
             const auto& ep = ghl::endpoint(id);
-            if (ep.scope.empty() || ep.scope.ends_with(".write") || ep.token == ghl::TokenKind::kAgency) continue;
+            if (ep.scope.empty() || ep.scope.ends_with(".write") ||
+                ep.token == ghl::TokenKind::kAgency)
+                continue;
             auto probe = app::scope_probe_endpoint(ep.scope);
             ASSERT_TRUE(probe.has_value()) << d.file << ": no probe for " << ep.scope;
             EXPECT_EQ(ghl::endpoint(*probe).scope, ep.scope) << *probe;

@@ -13,11 +13,11 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <set>
-#include <chrono>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -66,7 +66,7 @@ void expect_well_formed(const std::string& exposition) {
 }
 
 class OpsHttp : public ::testing::Test {
-protected:
+  protected:
     void start(app::Config c) {
         c.sandbox = true;
         c.log_level = "off";
@@ -99,12 +99,13 @@ protected:
     }
 
     json call(const std::string& tool, const json& args) {
-        json params = {{"name", tool},
-                       {"arguments", args},
-                       {"_meta",
-                        {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
-                         {"io.modelcontextprotocol/clientInfo", {{"name", "ops-tests"}, {"version", "1"}}},
-                         {"io.modelcontextprotocol/clientCapabilities", json::object()}}}};
+        json params = {
+            {"name", tool},
+            {"arguments", args},
+            {"_meta",
+             {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+              {"io.modelcontextprotocol/clientInfo", {{"name", "ops-tests"}, {"version", "1"}}},
+              {"io.modelcontextprotocol/clientCapabilities", json::object()}}}};
         json body{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"}, {"params", params}};
         httplib::Headers h{{"Accept", "application/json, text/event-stream"},
                            {"MCP-Protocol-Version", "2026-07-28"},
@@ -138,8 +139,10 @@ TEST_F(OpsHttp, MetricsCountToolCallsAndTheGhlRequestsBehindThem) {
     auto before = get("/metrics");
     ASSERT_TRUE(before);
     EXPECT_EQ(before->status, 200);
-    EXPECT_NE(before->get_header_value("Content-Type").find("text/plain; version=0.0.4"), std::string::npos);
-    EXPECT_FALSE(sample(before->body, R"(ghl_mcp_tool_calls_total{outcome="ok",tool="list_calendars"})"));
+    EXPECT_NE(before->get_header_value("Content-Type").find("text/plain; version=0.0.4"),
+              std::string::npos);
+    EXPECT_FALSE(
+        sample(before->body, R"(ghl_mcp_tool_calls_total{outcome="ok",tool="list_calendars"})"));
 
     json r = call("list_calendars", json::object());
     ASSERT_TRUE(r.contains("result")) << r.dump();
@@ -151,18 +154,32 @@ TEST_F(OpsHttp, MetricsCountToolCallsAndTheGhlRequestsBehindThem) {
     ASSERT_TRUE(after);
     const std::string& text = after->body;
     expect_well_formed(text);
-    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_calls_total{outcome="ok",tool="list_calendars"})"), 1.0) << text;
-    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_calls_total{outcome="tool_error",tool="get_contact"})"), 1.0) << text;
-    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_call_duration_seconds_count{tool="list_calendars"})"), 1.0) << text;
-    EXPECT_GE(sample(text, R"(ghl_requests_total{endpoint="calendars.list",status="200"})").value_or(0), 1.0)
+    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_calls_total{outcome="ok",tool="list_calendars"})"), 1.0)
+        << text;
+    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_calls_total{outcome="tool_error",tool="get_contact"})"),
+              1.0)
+        << text;
+    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_call_duration_seconds_count{tool="list_calendars"})"),
+              1.0)
+        << text;
+    EXPECT_GE(
+        sample(text, R"(ghl_requests_total{endpoint="calendars.list",status="200"})").value_or(0),
+        1.0)
         << text;
     // GHL (and the simulator) answer an unknown contact id with 400 "Contact not found".
-    EXPECT_GE(sample(text, R"(ghl_requests_total{endpoint="contacts.get",status="400"})").value_or(0), 1.0) << text;
-    EXPECT_GE(sample(text, R"(ghl_request_duration_seconds_count{endpoint="calendars.list"})").value_or(0), 1.0);
-    EXPECT_EQ(sample(text, R"(ghl_request_duration_seconds_bucket{endpoint="calendars.list",le="+Inf"})"),
-              sample(text, R"(ghl_request_duration_seconds_count{endpoint="calendars.list"})"));
+    EXPECT_GE(
+        sample(text, R"(ghl_requests_total{endpoint="contacts.get",status="400"})").value_or(0),
+        1.0)
+        << text;
+    EXPECT_GE(sample(text, R"(ghl_request_duration_seconds_count{endpoint="calendars.list"})")
+                  .value_or(0),
+              1.0);
+    EXPECT_EQ(
+        sample(text, R"(ghl_request_duration_seconds_bucket{endpoint="calendars.list",le="+Inf"})"),
+        sample(text, R"(ghl_request_duration_seconds_count{endpoint="calendars.list"})"));
     EXPECT_EQ(sample(text, "ghl_limiter_queue_depth"), 0.0) << text;
-    EXPECT_EQ(sample(text, R"(ghl_mcp_info{mode="sandbox",version=")" GHL_MCP_VERSION R"("})"), 1.0) << text;
+    EXPECT_EQ(sample(text, R"(ghl_mcp_info{mode="sandbox",version=")" GHL_MCP_VERSION R"("})"), 1.0)
+        << text;
     EXPECT_TRUE(sample(text, "ghl_mcp_sessions")) << text;
     EXPECT_TRUE(sample(text, R"(ghl_token_renewals_total{kind="refresh"})")) << text;
     // Values, never arguments: the contact id the caller sent appears nowhere.
@@ -203,7 +220,7 @@ TEST_F(OpsHttp, ForeignHostIsRefused) {
 // ---- the door rules on a bare server, exposed as if bound off loopback ----
 
 class OpsDoor : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         metrics_ = std::make_shared<app::ServerMetrics>(std::set<std::string>{"get_free_slots"});
         app::ReadinessSources rs;
@@ -263,10 +280,15 @@ TEST_F(OpsDoor, UnknownToolNamesShareOneLabel) {
     metrics_->tool_call("another-made-up-name", "refused", std::chrono::milliseconds(0));
     const std::string text = get("/metrics", "right")->body;
     expect_well_formed(text);
-    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_calls_total{outcome="ok",tool="get_free_slots"})"), 1.0) << text;
-    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_calls_total{outcome="refused",tool="unknown"})"), 2.0) << text;
+    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_calls_total{outcome="ok",tool="get_free_slots"})"), 1.0)
+        << text;
+    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_calls_total{outcome="refused",tool="unknown"})"), 2.0)
+        << text;
     EXPECT_EQ(text.find("script"), std::string::npos);
-    EXPECT_EQ(sample(text, R"(ghl_mcp_tool_call_duration_seconds_bucket{tool="get_free_slots",le="0.005"})"), 1.0)
+    EXPECT_EQ(
+        sample(text,
+               R"(ghl_mcp_tool_call_duration_seconds_bucket{tool="get_free_slots",le="0.005"})"),
+        1.0)
         << text;
 }
 
@@ -312,14 +334,24 @@ TEST(OpsMetrics, ExportsLimiterRetriesRenewalsAndWebhooks) {
     expect_well_formed(text);
     EXPECT_EQ(sample(text, "ghl_limiter_queue_depth"), 3.0);
     EXPECT_EQ(sample(text, R"(ghl_requests_total{endpoint="contacts.search",status="429"})"), 2.0);
-    EXPECT_EQ(sample(text, R"(ghl_requests_total{endpoint="contacts.search",status="error"})"), 1.0);
+    EXPECT_EQ(sample(text, R"(ghl_requests_total{endpoint="contacts.search",status="error"})"),
+              1.0);
     EXPECT_EQ(sample(text, R"(ghl_rate_limited_total{by="ghl",endpoint="contacts.search"})"), 2.0);
-    EXPECT_EQ(sample(text, R"(ghl_rate_limited_total{by="local",endpoint="contacts.search"})"), 1.0);
+    EXPECT_EQ(sample(text, R"(ghl_rate_limited_total{by="local",endpoint="contacts.search"})"),
+              1.0);
     EXPECT_EQ(sample(text, R"(ghl_retries_total{endpoint="contacts.search"})"), 2.0);
     EXPECT_EQ(sample(text, R"(ghl_limiter_wait_seconds_total{endpoint="contacts.search"})"), 1.5);
-    EXPECT_EQ(sample(text, R"(ghl_request_duration_seconds_bucket{endpoint="contacts.search",le="0.005"})"), 1.0);
-    EXPECT_EQ(sample(text, R"(ghl_request_duration_seconds_bucket{endpoint="contacts.search",le="0.1"})"), 5.0);
-    EXPECT_EQ(sample(text, R"(ghl_request_duration_seconds_bucket{endpoint="contacts.search",le="+Inf"})"), 6.0);
+    EXPECT_EQ(
+        sample(text,
+               R"(ghl_request_duration_seconds_bucket{endpoint="contacts.search",le="0.005"})"),
+        1.0);
+    EXPECT_EQ(
+        sample(text, R"(ghl_request_duration_seconds_bucket{endpoint="contacts.search",le="0.1"})"),
+        5.0);
+    EXPECT_EQ(
+        sample(text,
+               R"(ghl_request_duration_seconds_bucket{endpoint="contacts.search",le="+Inf"})"),
+        6.0);
     EXPECT_EQ(sample(text, R"(ghl_calls_total{endpoint="contacts.search",result="failure"})"), 1.0);
     EXPECT_EQ(sample(text, R"(ghl_token_renewals_total{kind="refresh"})"), 5.0);
     EXPECT_EQ(sample(text, R"(ghl_token_renewals_total{kind="failure"})"), 1.0);

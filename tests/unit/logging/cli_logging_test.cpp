@@ -34,16 +34,18 @@ std::string read_file(const std::string& path) {
 }
 
 /// Runs `env ... ghl-mcp ARGS` (shell words) with `stdin_text` on stdin; stdout and stderr apart.
-Exec ghl_mcp(const std::string& args, const std::string& env = "", const std::string& stdin_text = "") {
+Exec ghl_mcp(const std::string& args, const std::string& env = "",
+             const std::string& stdin_text = "") {
     char dir_template[] = "/tmp/ghl-logging-test-XXXXXX";
     const std::string dir = ::mkdtemp(dir_template);
     const std::string in = dir + "/in", out = dir + "/out", err = dir + "/err";
     std::ofstream(in) << stdin_text;
     // No credentials, stores or log settings from the developer's environment.
-    const std::string cmd = "env -u GHL_MCP_LOG_LEVEL -u GHL_MCP_LOG_FORMAT -u GHL_PRIVATE_INTEGRATION_TOKEN "
-                            "-u GHL_MCP_API_KEYS_FILE -u GHL_MCP_AUDIT_DB GHL_MCP_TOKEN_STORE=" +
-                            dir + "/tokens.db " + env + " '" + GHL_MCP_BINARY + "' " + args + " <" + in + " >" +
-                            out + " 2>" + err;
+    const std::string cmd =
+        "env -u GHL_MCP_LOG_LEVEL -u GHL_MCP_LOG_FORMAT -u GHL_PRIVATE_INTEGRATION_TOKEN "
+        "-u GHL_MCP_API_KEYS_FILE -u GHL_MCP_AUDIT_DB GHL_MCP_TOKEN_STORE=" +
+        dir + "/tokens.db " + env + " '" + GHL_MCP_BINARY + "' " + args + " <" + in + " >" + out +
+        " 2>" + err;
     Exec r;
     const int st = std::system(cmd.c_str());
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -77,7 +79,8 @@ std::string first_calendar_id() {
     Exec r = ghl_mcp("--sandbox --log-level off call list_calendars '{}'");
     EXPECT_EQ(r.status, 0) << r.err;
     json out = json::parse(r.out, nullptr, false);
-    if (!out.is_object() || !out.contains("calendars") || out["calendars"].empty()) return "unknown";
+    if (!out.is_object() || !out.contains("calendars") || out["calendars"].empty())
+        return "unknown";
     return out["calendars"][0]["id"];
 }
 
@@ -85,7 +88,8 @@ TEST(LoggingCli, InvalidLevelOrFormatIsAUsageErrorNamingTheChoices) {
     Exec level = ghl_mcp("--log-level verbose tools");
     EXPECT_EQ(level.status, 2) << level.err;
     EXPECT_NE(level.err.find("--log-level"), std::string::npos) << level.err;
-    EXPECT_NE(level.err.find("trace,debug,info,warn,error,critical,off"), std::string::npos) << level.err;
+    EXPECT_NE(level.err.find("trace,debug,info,warn,error,critical,off"), std::string::npos)
+        << level.err;
     EXPECT_TRUE(level.out.empty());
 
     Exec format = ghl_mcp("--log-format xml tools");
@@ -95,13 +99,15 @@ TEST(LoggingCli, InvalidLevelOrFormatIsAUsageErrorNamingTheChoices) {
 
     Exec env_level = ghl_mcp("tools", "GHL_MCP_LOG_LEVEL=loud");
     EXPECT_EQ(env_level.status, 2) << env_level.err;
-    EXPECT_NE(env_level.err.find("GHL_MCP_LOG_LEVEL must be one of trace, debug, info"), std::string::npos)
+    EXPECT_NE(env_level.err.find("GHL_MCP_LOG_LEVEL must be one of trace, debug, info"),
+              std::string::npos)
         << env_level.err;
     EXPECT_NE(env_level.err.find("\"loud\""), std::string::npos) << env_level.err;
 
     Exec env_format = ghl_mcp("tools", "GHL_MCP_LOG_FORMAT=yaml");
     EXPECT_EQ(env_format.status, 2) << env_format.err;
-    EXPECT_NE(env_format.err.find("GHL_MCP_LOG_FORMAT must be text or json"), std::string::npos) << env_format.err;
+    EXPECT_NE(env_format.err.find("GHL_MCP_LOG_FORMAT must be text or json"), std::string::npos)
+        << env_format.err;
 
     EXPECT_EQ(ghl_mcp("--no-such-flag tools").status, 2) << "every usage error exits 2";
     EXPECT_EQ(ghl_mcp("--version").status, 0);
@@ -110,14 +116,16 @@ TEST(LoggingCli, InvalidLevelOrFormatIsAUsageErrorNamingTheChoices) {
 TEST(LoggingCli, HelpShowsBothOptions) {
     Exec help = ghl_mcp("--help");
     EXPECT_EQ(help.status, 0);
-    for (const char* part : {"--log-level", "--log-format", "GHL_MCP_LOG_LEVEL", "GHL_MCP_LOG_FORMAT", "json"})
-        EXPECT_NE(help.out.find(part), std::string::npos) << part << " missing from --help:\n" << help.out;
+    for (const char* part :
+         {"--log-level", "--log-format", "GHL_MCP_LOG_LEVEL", "GHL_MCP_LOG_FORMAT", "json"})
+        EXPECT_NE(help.out.find(part), std::string::npos) << part << " missing from --help:\n"
+                                                          << help.out;
 }
 
 TEST(LoggingCli, JsonLinesTieAToolCallToItsGhlRequests) {
     const std::string calendar = first_calendar_id();
-    const std::string args = R"('{"calendarId":")" + calendar +
-                             R"(","startDate":"2026-12-08","endDate":"2026-12-10"}')";
+    const std::string args =
+        R"('{"calendarId":")" + calendar + R"(","startDate":"2026-12-08","endDate":"2026-12-10"}')";
     Exec r = ghl_mcp("--sandbox --log-level debug --log-format json call get_free_slots " + args);
     ASSERT_EQ(r.status, 0) << r.out << r.err;
     // stdout: the result alone.
@@ -159,12 +167,14 @@ TEST(LoggingCli, StdioServerKeepsStdoutForProtocolAndGivesEachCallItsOwnId) {
         "\n"
         R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_calendars","arguments":{}}})"
         "\n";
-    Exec r = ghl_mcp("serve --stdio --sandbox", "GHL_MCP_LOG_FORMAT=json GHL_MCP_LOG_LEVEL=debug", requests);
+    Exec r = ghl_mcp("serve --stdio --sandbox", "GHL_MCP_LOG_FORMAT=json GHL_MCP_LOG_LEVEL=debug",
+                     requests);
     ASSERT_EQ(r.status, 0) << r.err;
     std::set<json> answered;
     for (const auto& l : lines_of(r.out)) {
         json m = json::parse(l, nullptr, false);
-        ASSERT_TRUE(m.is_object() && m.value("jsonrpc", "") == "2.0") << "not a protocol message on stdout: " << l;
+        ASSERT_TRUE(m.is_object() && m.value("jsonrpc", "") == "2.0")
+            << "not a protocol message on stdout: " << l;
         if (m.contains("id")) answered.insert(m["id"]);
     }
     EXPECT_EQ(answered, (std::set<json>{1, 2, 3}));
@@ -178,7 +188,9 @@ TEST(LoggingCli, StdioServerKeepsStdoutForProtocolAndGivesEachCallItsOwnId) {
         if (msg.rfind("tool list_calendars [", 0) == 0) ++finished_per_id[j["request_id"]];
         sessions.insert(j.value("session", ""));
     }
-    ASSERT_EQ(finished_per_id.size(), 2u) << "two calls, two ids (JSON-RPC ids 2 and 3 are not used):\n" << r.err;
+    ASSERT_EQ(finished_per_id.size(), 2u)
+        << "two calls, two ids (JSON-RPC ids 2 and 3 are not used):\n"
+        << r.err;
     for (const auto& [id, n] : finished_per_id) {
         EXPECT_EQ(n, 1) << id;
         EXPECT_GE(ghl_per_id[id], 1) << "GHL lines of call " << id;
@@ -189,11 +201,13 @@ TEST(LoggingCli, StdioServerKeepsStdoutForProtocolAndGivesEachCallItsOwnId) {
 
 TEST(LoggingCli, HttpServerWritesOnlyJsonLinesToStderr) {
     // Stopped with SIGINT after a moment; the banner is a log line too.
-    Exec r = ghl_mcp("serve --http 127.0.0.1:0 --sandbox --log-format json", "timeout --preserve-status -s INT 3");
+    Exec r = ghl_mcp("serve --http 127.0.0.1:0 --sandbox --log-format json",
+                     "timeout --preserve-status -s INT 3");
     EXPECT_EQ(r.status, 0) << r.err;
     bool banner = false;
     for (const json& j : json_lines(r.err))
-        banner |= j["msg"].get<std::string>().find("listening on http://127.0.0.1:") != std::string::npos;
+        banner |=
+            j["msg"].get<std::string>().find("listening on http://127.0.0.1:") != std::string::npos;
     EXPECT_TRUE(banner) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
 }
@@ -209,7 +223,8 @@ TEST(LoggingCli, FlagsWinOverTheEnvironmentAndTextIsTheDefault) {
                         "GHL_MCP_LOG_FORMAT=json GHL_MCP_LOG_LEVEL=debug");
     ASSERT_EQ(flag.status, 0) << flag.err;
     for (const auto& l : lines_of(flag.err)) EXPECT_NE(l.front(), '{') << l;
-    EXPECT_EQ(flag.err.find("tool list_calendars"), std::string::npos) << "info is below warn:\n" << flag.err;
+    EXPECT_EQ(flag.err.find("tool list_calendars"), std::string::npos) << "info is below warn:\n"
+                                                                       << flag.err;
 
     Exec off = ghl_mcp("--sandbox call list_calendars '{}'", "GHL_MCP_LOG_LEVEL=off");
     ASSERT_EQ(off.status, 0);

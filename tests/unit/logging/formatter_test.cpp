@@ -3,9 +3,9 @@
 #include "mcp/log_context.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/ostream_sink.h>
+#include <nlohmann/json.hpp>
 
 #include <regex>
 #include <set>
@@ -56,7 +56,8 @@ TEST(JsonFormatter, OneValidObjectPerLineWithUtcTimestampAndLevel) {
         EXPECT_FALSE(j.contains("session"));
     }
     EXPECT_EQ(json::parse(lines[0])["msg"], "plain");
-    EXPECT_EQ(json::parse(lines[1])["msg"], "quotes \" backslash \\ tab \t newline \n control \x01 done");
+    EXPECT_EQ(json::parse(lines[1])["msg"],
+              "quotes \" backslash \\ tab \t newline \n control \x01 done");
     EXPECT_EQ(json::parse(lines[3])["msg"], "{\"nested\":true}");
     EXPECT_NE(json::parse(lines[2])["msg"].get<std::string>().find("end"), std::string::npos);
     // ts, level, msg come first, in that order (readable with grep and less).
@@ -69,7 +70,8 @@ TEST(JsonFormatter, AddsTheToolCallContextWhileAScopeIsActive) {
     c.logger.info("before");
     {
         mcp::LogScope outer({"00112233aabbccdd", "get_free_slots", "8af5043005e2"});
-        c.logger.debug("ghl calendars.free_slots [00112233aabbccdd] GET /calendars/x/free-slots -> 200");
+        c.logger.debug(
+            "ghl calendars.free_slots [00112233aabbccdd] GET /calendars/x/free-slots -> 200");
         {
             mcp::LogScope inner({"ffeeddccbbaa9988", "search_contacts", ""});
             c.logger.info("inner");
@@ -96,7 +98,8 @@ TEST(JsonFormatter, AddsTheToolCallContextWhileAScopeIsActive) {
 
 TEST(JsonFormatter, RedactsTheMessage) {
     Capture c(app::LogFormat::kJson);
-    c.logger.info("refresh for ann@example.com with {}", "{\"refresh_token\":\"rt-secret-1\"} +15551234567");
+    c.logger.info("refresh for ann@example.com with {}",
+                  "{\"refresh_token\":\"rt-secret-1\"} +15551234567");
     const json j = json::parse(c.lines().at(0));
     EXPECT_EQ(j["msg"], "refresh for [email] with {\"refresh_token\":\"[redacted]\"} [phone]");
     EXPECT_EQ(c.out.str().find("rt-secret-1"), std::string::npos);
@@ -107,7 +110,8 @@ TEST(TextFormatter, KeepsTheHumanPatternAndRedacts) {
     c.logger.warn("token pit-00000000-0000-0000-0000-000000000000 for bob@example.org rejected");
     const auto lines = c.lines();
     ASSERT_EQ(lines.size(), 1u);
-    const std::regex text(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} warning token \[redacted\] for \[email\] rejected)");
+    const std::regex text(
+        R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} warning token \[redacted\] for \[email\] rejected)");
     EXPECT_TRUE(std::regex_match(lines[0], text)) << lines[0];
 }
 
@@ -117,8 +121,10 @@ TEST(LogFormat, ParsesOnlyKnownNames) {
     EXPECT_FALSE(app::parse_log_format("JSON"));
     EXPECT_FALSE(app::parse_log_format(""));
     EXPECT_FALSE(app::parse_log_format("xml"));
-    for (const char* l : {"trace", "debug", "info", "warn", "error", "critical", "off"}) EXPECT_TRUE(app::is_log_level(l));
-    for (const char* l : {"", "warning", "Info", "verbose", "inf"}) EXPECT_FALSE(app::is_log_level(l)) << l;
+    for (const char* l : {"trace", "debug", "info", "warn", "error", "critical", "off"})
+        EXPECT_TRUE(app::is_log_level(l));
+    for (const char* l : {"", "warning", "Info", "verbose", "inf"})
+        EXPECT_FALSE(app::is_log_level(l)) << l;
 }
 
 TEST(CallIds, SixteenHexCharactersAndUnique) {

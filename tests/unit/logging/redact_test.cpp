@@ -32,7 +32,8 @@ TEST(Redact, BearerCredentialsKeepTheScheme) {
     expect_all({
         {"Authorization: Bearer pit-00000000-0000-0000-0000-000000000000",
          "Authorization: Bearer [redacted]"},
-        {R"({"Authorization":"Bearer abc123def456ghi"})", R"({"Authorization":"Bearer [redacted]"})"},
+        {R"({"Authorization":"Bearer abc123def456ghi"})",
+         R"({"Authorization":"Bearer [redacted]"})"},
         {"authorization=Basic dXNlcjpwYXNzd29yZA==", "authorization=Basic [redacted]"},
         {"sent Bearer ghlmcp_EXAMPLEplaceholderEXAMPLEkey to /mcp",
          "sent Bearer [redacted] to /mcp"},
@@ -43,7 +44,8 @@ TEST(Redact, BearerCredentialsKeepTheScheme) {
 
 TEST(Redact, TokensRecognisedByTheirShape) {
     const std::string jwt =
-        "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsb2MiLCJleHAiOjE3MzM2MDAwMDB9.c2lnbmF0dXJl";
+        "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsb2MiLCJleHAiOjE3MzM2MDAwMDB9."
+        "c2lnbmF0dXJl";
     expect_all({
         {"token pit-00000000-0000-0000-0000-000000000000 rejected", "token [redacted] rejected"},
         {"refreshing " + jwt + ".", "refreshing [redacted]."},
@@ -56,13 +58,18 @@ TEST(Redact, SecretFieldsInJsonFormsQueriesAndEnvironment) {
     expect_all({
         {R"({"access_token":"at-123","refresh_token":"rt-456","expires_in":86399,"token_type":"Bearer"})",
          R"({"access_token":"[redacted]","refresh_token":"[redacted]","expires_in":86399,"token_type":"Bearer"})"},
-        {R"({"accessToken": "abc", "userType":"Location"})", R"({"accessToken": "[redacted]", "userType":"Location"})"},
+        {R"({"accessToken": "abc", "userType":"Location"})",
+         R"({"accessToken": "[redacted]", "userType":"Location"})"},
         {"grant_type=refresh_token&refresh_token=xyz789&client_id=app-1&client_secret=s3cr3t",
-         "grant_type=refresh_token&refresh_token=[redacted]&client_id=app-1&client_secret=[redacted]"},
-        {"GET /oauth/callback?code=4f2a9c&state=abc HTTP/1.1", "GET /oauth/callback?code=[redacted]&state=abc HTTP/1.1"},
-        {R"({"code":"4f2a9c","user_type":"Company"})", R"({"code":"[redacted]","user_type":"Company"})"},
+         "grant_type=refresh_token&refresh_token=[redacted]&client_id=app-1&client_secret=["
+         "redacted]"},
+        {"GET /oauth/callback?code=4f2a9c&state=abc HTTP/1.1",
+         "GET /oauth/callback?code=[redacted]&state=abc HTTP/1.1"},
+        {R"({"code":"4f2a9c","user_type":"Company"})",
+         R"({"code":"[redacted]","user_type":"Company"})"},
         {"GHL_PRIVATE_INTEGRATION_TOKEN=pit-abc GHL_MCP_STORE_KEY=k3y GHL_MCP_API_KEY=xyz",
-         "GHL_PRIVATE_INTEGRATION_TOKEN=[redacted] GHL_MCP_STORE_KEY=[redacted] GHL_MCP_API_KEY=[redacted]"},
+         "GHL_PRIVATE_INTEGRATION_TOKEN=[redacted] GHL_MCP_STORE_KEY=[redacted] "
+         "GHL_MCP_API_KEY=[redacted]"},
         {R"({"password":"a\"b","x":1})", R"({"password":"[redacted]","x":1})"},
         // JSON dumped inside a JSON string.
         {R"({"text":"{\"access_token\":\"abc\",\"scope\":\"contacts.readonly\"}"})",
@@ -98,8 +105,10 @@ TEST(Redact, PhoneNumbers) {
 
 TEST(Redact, LeavesIdsTimesNumbersAndPathsAlone) {
     expect_unchanged({
-        "ghl contacts.get [7e3cb853c928a577] GET /contacts/sbxC0ntact0000000001 -> 200 in 12 ms (attempt 1)",
-        "SANDBOX: simulated GHL sub-account sbxL0c4t1onQm2Vt9RkP at http://127.0.0.1:35619 (seeded demo data)",
+        "ghl contacts.get [7e3cb853c928a577] GET /contacts/sbxC0ntact0000000001 -> 200 in 12 ms "
+        "(attempt 1)",
+        "SANDBOX: simulated GHL sub-account sbxL0c4t1onQm2Vt9RkP at http://127.0.0.1:35619 (seeded "
+        "demo data)",
         "tool get_free_slots [a5ab115eee2e0341] ok in 118 ms",
         "GET /calendars/X0fLUh204j4Cl5wENwUz/free-slots -> 400",
         "2026-12-07T19:44:17.123Z 2026-12-08T09:00:00-05:00 2026-12-08T09:00:00+01:00 2026-12-08",
@@ -123,7 +132,8 @@ TEST(Redact, LeavesIdsTimesNumbersAndPathsAlone) {
 
 TEST(Redact, LargeInputIsLinearAndSafe) {
     std::string big;
-    for (int i = 0; i < 20000; ++i) big += "{\"email\":\"x" + std::to_string(i) + "@e.com\",\"n\":123} ";
+    for (int i = 0; i < 20000; ++i)
+        big += "{\"email\":\"x" + std::to_string(i) + "@e.com\",\"n\":123} ";
     big += std::string(200000, '+') + std::string(200000, '1') + std::string(100000, '@');
     const auto start = std::chrono::steady_clock::now();
     const std::string out = redact_log_text(big);

@@ -101,8 +101,9 @@ Json appointment_event(const Store& store, const Appointment& a, const char* typ
     // The API's own appointment view, cut to the fields GHL's webhook carries.
     const Json full = store.event_json(a);
     Json appointment;
-    for (const char* key : {"id", "address", "title", "calendarId", "contactId", "groupId", "appointmentStatus",
-                            "assignedUserId", "users", "notes", "startTime", "endTime", "dateAdded"})
+    for (const char* key :
+         {"id", "address", "title", "calendarId", "contactId", "groupId", "appointmentStatus",
+          "assignedUserId", "users", "notes", "startTime", "endTime", "dateAdded"})
         appointment[key] = full.at(key);
     appointment["source"] = "third_party";  // booked through the API (createdBy.source)
     appointment["dateUpdated"] = iso_utc(a.date_updated);

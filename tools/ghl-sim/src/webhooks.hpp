@@ -28,7 +28,7 @@ struct WebhookTarget {
 };
 
 class WebhookSender {
-public:
+  public:
     /// Checks the configuration and loads (or makes) the keys; starts the delivery thread.
     /// std::invalid_argument on a bad URL, repeat or key.
     WebhookSender(Webhooks config, std::function<Ms()> now);
@@ -49,7 +49,7 @@ public:
     std::string public_pem(WebhookKey kind) const;
     WebhookCounters counters() const;
 
-private:
+  private:
     struct Key;
     void run();
     /// Signs and POSTs one event `repeat` times (the delivery thread, without mu_).
