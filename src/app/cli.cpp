@@ -1,4 +1,5 @@
 #include "app/cli.hpp"
+#include "core/json.hpp"
 
 #include "app/auth_cli.hpp"
 #include "app/config.hpp"
@@ -188,9 +189,12 @@ int call_tool(Config& c, const std::string& name, const std::string& args_text) 
     }
     json args;
     try {
-        args = args_text.empty() ? json::object() : json::parse(args_text);
+        args = args_text.empty() ? json::object() : core::parse_json(args_text);
     } catch (const json::parse_error& e) {
         std::fprintf(stderr, "ARGS is not valid JSON: %s\n", e.what());
+        return 2;
+    } catch (const core::JsonTooDeep& e) {
+        std::fprintf(stderr, "ARGS: %s\n", e.what());
         return 2;
     }
     std::unique_ptr<App> a;

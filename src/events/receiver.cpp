@@ -1,4 +1,5 @@
 #include "events/receiver.hpp"
+#include "core/json.hpp"
 
 #include <httplib.h>
 #include <openssl/sha.h>
@@ -167,10 +168,13 @@ Reply Receiver::receive(std::string_view body, std::string_view ghl_signature,
             return refuse(401, std::string("the webhook signature is ") + to_string(v));
         }
     }
-    json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    bool too_deep = false;
+    json parsed = core::parse_json_or_discard(body, core::kMaxJsonDepth, &too_deep);
     if (parsed.is_discarded() || !parsed.is_object()) {
         ++counters_.malformed;
-        return refuse(400, "the body is not a JSON object");
+        return refuse(400, too_deep ? "the body nests JSON more than " +
+                                          std::to_string(core::kMaxJsonDepth) + " levels deep"
+                                    : "the body is not a JSON object");
     }
     Event e = describe(parsed, body);
     const auto now = options_.now();

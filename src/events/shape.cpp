@@ -1,4 +1,5 @@
 #include "events/shape.hpp"
+#include "core/json.hpp"
 
 #include <set>
 
@@ -209,7 +210,8 @@ json shape(const Event& e) {
                 {"receivedAt", e.received_at}};
     if (!e.contact_id.empty()) out["contactId"] = e.contact_id;
     if (e.key.rfind("sha256:", 0) != 0) out["webhookId"] = e.key;
-    json body = json::parse(e.body, nullptr, false);
+    // Bounded: a body stored before the receiver refused deep nesting must not crash its readers.
+    json body = core::parse_json_or_discard(e.body);
     if (body.is_discarded() || !body.is_object()) body = json::object();
     if (known_type(e.type)) {
         json data;

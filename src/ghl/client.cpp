@@ -1,5 +1,6 @@
 // ghl::Client: the call loop (limiter, send, observe, classify, retry) and request building.
 #include "ghl/client.hpp"
+#include "core/json.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -240,7 +241,7 @@ Reply Client::call_reply(std::string_view endpoint_id, const Params& path_params
             if (resp.body.find_first_not_of(" \t\r\n") == std::string::npos) {
                 reply.body = nlohmann::json::object();
             } else {
-                reply.body = nlohmann::json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+                reply.body = core::parse_json_or_discard(resp.body, kMaxGhlJsonDepth);
                 if (reply.body.is_discarded()) {
                     auto d = simple(ErrorKind::kInvalidResponse, attempt);
                     d.status = resp.status;

@@ -1,5 +1,6 @@
 // ApiError: parsing GHL error bodies and turning every failure into actionable text.
 #include "ghl/errors.hpp"
+#include "core/json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -110,7 +111,7 @@ ApiError ApiError::from_response(const Endpoint& endpoint, const Params& path_pa
     d.path_params = path_params;
     d.attempts = attempts;
     d.retry_after = retry_after;
-    auto body = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    auto body = core::parse_json_or_discard(response.body, kMaxGhlJsonDepth);
     if (body.is_object()) {
         const auto msg = body.find("message");
         if (msg != body.end()) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -16,6 +17,10 @@
 #include "ghl/http.hpp"
 
 namespace ghl {
+
+/// GHL's replies are parsed with this nesting bound (its real bodies stay below 10 levels);
+/// a deeper body is treated as unparsable, never copied recursively.
+inline constexpr std::size_t kMaxGhlJsonDepth = 128;
 
 enum class ErrorKind {
     kHttp,             ///< GHL answered with a non-2xx status (see status())

@@ -1,5 +1,6 @@
 // Cursor encoding and the per-style "where does the next page start" rules.
 #include "ghl/pagination.hpp"
+#include "core/json.hpp"
 
 #include <array>
 #include <cstdint>
@@ -144,7 +145,7 @@ Cursor decode_cursor(std::string_view text, std::string_view endpoint_id,
     }
     auto raw = base64url_decode(text.substr(kCursorPrefix.size()));
     if (!raw) bad_cursor(endpoint_id, "is corrupted");
-    auto j = nlohmann::json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+    auto j = core::parse_json_or_discard(*raw);
     if (!j.is_object() || !j.contains("e") || !j["e"].is_string() || !j.contains("s") ||
         !j["s"].is_string() || !j.contains("p") || !j["p"].is_object()) {
         bad_cursor(endpoint_id, "is corrupted");

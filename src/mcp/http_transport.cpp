@@ -5,6 +5,7 @@
 // Every SSE stream is a Stream: an append-only event list a connection consumes, so a
 // reconnecting client (Last-Event-ID) can replay what it missed.
 #include "mcp/http_transport.hpp"
+#include "core/json.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -453,8 +454,11 @@ struct HttpTransport::Impl {
         }
         json payload;
         try {
-            payload = json::parse(req.body);
+            payload = core::parse_json(req.body);
         } catch (const json::parse_error& e) {
+            send_json(res, 400, rpc_error_body(ErrorCode::kParseError, std::string("Parse error: ") + e.what()));
+            return;
+        } catch (const core::JsonTooDeep& e) {
             send_json(res, 400, rpc_error_body(ErrorCode::kParseError, std::string("Parse error: ") + e.what()));
             return;
         }
@@ -711,10 +715,14 @@ struct HttpTransport::Impl {
         session->touch();
         json payload;
         try {
-            payload = json::parse(req.body);
+            payload = core::parse_json(req.body);
         } catch (const json::parse_error& e) {
             channel->send(make_error(nullptr, ErrorCode::kParseError, std::string("Parse error: ") + e.what()));
             send_json(res, 400, rpc_error_body(ErrorCode::kParseError, "Parse error"));
+            return;
+        } catch (const core::JsonTooDeep& e) {
+            channel->send(make_error(nullptr, ErrorCode::kParseError, std::string("Parse error: ") + e.what()));
+            send_json(res, 400, rpc_error_body(ErrorCode::kParseError, std::string("Parse error: ") + e.what()));
             return;
         }
         Incoming in{session, channel, nullptr, principal};

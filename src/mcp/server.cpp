@@ -1,6 +1,7 @@
 // Server: the dispatcher for both protocol eras. This file is the only place where failures
 // become JSON-RPC errors (error_outcome); tool failures become `isError` results (run_tool).
 #include "mcp/server.hpp"
+#include "core/json.hpp"
 
 #include "mcp/crypto.hpp"
 #include "mcp/headers.hpp"
@@ -267,10 +268,13 @@ bool Server::is_modern(const json& payload, const HeaderMap* headers) {
 Outcome Server::handle_text(std::string_view text, const Incoming& in) {
     json payload;
     try {
-        payload = json::parse(text);
+        payload = core::parse_json(text);
     } catch (const json::parse_error& e) {
         return Outcome{make_error(nullptr, ErrorCode::kParseError,
                                   std::string("Parse error: ") + e.what()),
+                       400};
+    } catch (const core::JsonTooDeep& e) {
+        return Outcome{make_error(nullptr, ErrorCode::kParseError, std::string("Parse error: ") + e.what()),
                        400};
     }
     return handle(payload, in);

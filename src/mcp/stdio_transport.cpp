@@ -2,6 +2,7 @@
 // for initialize/list calls), long ones on a small worker pool so ping and cancellation keep
 // flowing; one mutex-guarded writer keeps lines whole.
 #include "mcp/stdio_transport.hpp"
+#include "core/json.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -145,10 +146,13 @@ void StdioTransport::run() {
         if (line.find_first_not_of(" \t") == std::string::npos) return;
         json payload;
         try {
-            payload = json::parse(line);
+            payload = core::parse_json(line);
         } catch (const json::parse_error& e) {
             writer->send(make_error(nullptr, ErrorCode::kParseError,
                                     std::string("Parse error: ") + e.what()));
+            return;
+        } catch (const core::JsonTooDeep& e) {
+            writer->send(make_error(nullptr, ErrorCode::kParseError, std::string("Parse error: ") + e.what()));
             return;
         }
         // Decide before the payload moves into the job: long-running calls go to the pool so the

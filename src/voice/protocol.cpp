@@ -1,4 +1,5 @@
 #include "voice/protocol.hpp"
+#include "core/json.hpp"
 
 #include "mcp/crypto.hpp"
 
@@ -27,7 +28,7 @@ json arguments_of(const json* raw, std::string& problem) {
     if (args.is_string()) {
         const auto& text = args.get_ref<const std::string&>();
         if (text.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
-        args = json::parse(text, nullptr, /*allow_exceptions=*/false);
+        args = core::parse_json_or_discard(text);
         if (args.is_discarded()) {
             problem = "the tool arguments are not valid JSON";
             return json::object();

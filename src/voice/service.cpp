@@ -1,4 +1,5 @@
 #include "voice/service.hpp"
+#include "core/json.hpp"
 
 #include "mcp/crypto.hpp"
 
@@ -466,9 +467,11 @@ void VoiceService::mount(httplib::Server& http) {
             return;
         }
         // From here on always 200: Vapi ignores any other status (integrations.md 1.3).
-        json body = json::parse(req.body, nullptr, false);
+        bool too_deep = false;
+        json body = core::parse_json_or_discard(req.body, core::kMaxJsonDepth, &too_deep);
         if (body.is_discarded()) {
-            reply(res, 200, {{"error", "the request body is not valid JSON"}});
+            reply(res, 200, {{"error", too_deep ? "the request body nests JSON too deeply"
+                                                 : "the request body is not valid JSON"}});
             return;
         }
         std::string type;
@@ -494,9 +497,12 @@ void VoiceService::mount(httplib::Server& http) {
             reply(res, a.status, {{"ok", false}, {"error", a.message}});
             return;
         }
-        json body = json::parse(req.body, nullptr, false);
+        bool too_deep = false;
+        json body = core::parse_json_or_discard(req.body, core::kMaxJsonDepth, &too_deep);
         if (body.is_discarded()) {
-            reply(res, 400, {{"ok", false}, {"error", "the request body is not valid JSON"}});
+            reply(res, 400, {{"ok", false},
+                             {"error", too_deep ? "the request body nests JSON too deeply"
+                                                : "the request body is not valid JSON"}});
             return;
         }
         VoiceRequest vr;

@@ -10,6 +10,7 @@ check() {  # folder, forbidden include prefix regex
         bad=1
     fi
 }
+check core 'mcp|ghl|tools|app|ghlsim|voice|events'
 check mcp 'ghl|tools|app|ghlsim'
 check ghl 'mcp|tools|app|ghlsim'
 check tools 'app|ghlsim'
