@@ -58,6 +58,8 @@ public:
     /// "sampling", "elicitation", "roots", or "elicitation.form" / "elicitation.url".
     bool client_supports(std::string_view capability) const;
     const json& params() const { return call_.params; }
+    /// The JSON-RPC method being served (tools/call, resources/read, completion/complete, ...).
+    const std::string& method() const { return call_.method; }
     /// The client's JSON-RPC request id (unique within one session or connection at most).
     const json& request_id() const { return call_.id; }
     /// This tool call's server-generated id (16 hex characters), unique across sessions and

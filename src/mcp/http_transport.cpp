@@ -34,14 +34,26 @@ std::string lower(std::string s) {
 }
 
 /// Host part of "host:port", "[v6]:port" or a bare host.
+/// The host of a Host header value ("localhost:8787" -> "localhost", "[::1]:80" -> "[::1]").
+/// Anything after the host but a ":port" of digits leaves the value whole (and so unmatched):
+/// "[::1]evil.com" is not "[::1]".
 std::string host_only(const std::string& value) {
     if (value.empty()) return value;
+    auto port_ok = [&](std::size_t colon) {
+        return colon + 1 < value.size() &&
+               std::all_of(value.begin() + static_cast<std::ptrdiff_t>(colon) + 1, value.end(),
+                           [](char c) { return c >= '0' && c <= '9'; });
+    };
     if (value.front() == '[') {
         auto close = value.find(']');
-        return close == std::string::npos ? value : value.substr(0, close + 1);
+        if (close == std::string::npos) return value;
+        if (close + 1 == value.size()) return value;
+        if (value[close + 1] == ':' && port_ok(close + 1)) return value.substr(0, close + 1);
+        return value;
     }
     auto colon = value.rfind(':');
-    if (colon != std::string::npos && value.find(':') == colon) return value.substr(0, colon);
+    if (colon != std::string::npos && value.find(':') == colon)
+        return port_ok(colon) ? value.substr(0, colon) : value;
     return value;
 }
 
@@ -131,6 +143,11 @@ public:
         std::vector<std::string> out;
         if (cursor < base_) cursor = base_;
         for (; cursor < base_ + events_.size(); ++cursor) out.push_back(events_[cursor - base_]);
+        if (plain_) {
+            // Legacy HTTP+SSE cannot resume: what was handed to the connection is not kept.
+            events_.clear();
+            base_ = cursor;
+        }
         complete = finished_ || stopping_.load();
         return out;
     }
@@ -297,6 +314,122 @@ private:
     std::shared_ptr<State> state_;
 };
 
+/// httplib's connection threads. Its own ThreadPool is fixed: a few hundred clients trickling
+/// header bytes took every thread and starved every door. This one keeps `min_threads` and starts
+/// another whenever all are busy, up to `max_threads` (a slow connection then delays only itself
+/// until the read timeout ends it); threads beyond `min_threads` retire after 30 s idle.
+/// Connections past `max_threads` wait in a queue (a job owns its socket, so it cannot be
+/// dropped).
+class ConnectionPool final : public httplib::TaskQueue {
+public:
+    ConnectionPool(size_t min_threads, size_t max_threads)
+        : state_(std::make_shared<State>()) {
+        state_->min_threads = min_threads;
+        state_->max_threads = std::max(min_threads, max_threads);
+    }
+    void enqueue(std::function<void()> fn) override {
+        std::lock_guard lock(state_->mu);
+        state_->jobs.push_back(std::move(fn));
+        if (state_->jobs.size() <= state_->idle) {
+            state_->cv.notify_one();
+            return;
+        }
+        if (state_->live < state_->max_threads) {
+            ++state_->live;
+            std::thread(work, state_).detach();
+        }
+    }
+    void shutdown() override {
+        std::unique_lock lock(state_->mu);
+        state_->done = true;
+        state_->cv.notify_all();
+        // As httplib's pool: wait for the connections being served (they end with the server).
+        state_->gone.wait(lock, [&] { return state_->live == 0; });
+    }
+
+private:
+    struct State {
+        std::mutex mu;
+        std::condition_variable cv, gone;
+        std::deque<std::function<void()>> jobs;
+        size_t idle = 0, live = 0, min_threads = 0, max_threads = 0;
+        bool done = false;
+    };
+    static void work(std::shared_ptr<State> s) {
+        std::unique_lock lock(s->mu);
+        for (;;) {
+            if (!s->jobs.empty()) {
+                auto job = std::move(s->jobs.front());
+                s->jobs.pop_front();
+                lock.unlock();
+                job();
+                job = nullptr;
+                lock.lock();
+                continue;
+            }
+            if (s->done) break;
+            ++s->idle;
+            const bool woke = s->cv.wait_for(lock, std::chrono::seconds(30),
+                                             [&] { return !s->jobs.empty() || s->done; });
+            --s->idle;
+            if (!woke && s->live > s->min_threads) break;  // surplus thread retires
+        }
+        --s->live;
+        s->gone.notify_all();
+    }
+    std::shared_ptr<State> state_;
+};
+
+/// Counts the calls that may block (tools/call, prompts/get, ...) a session, a key and the whole
+/// server have in flight, so one client can take only its share of the background threads.
+class InflightLimiter {
+public:
+    explicit InflightLimiter(const InflightLimits& limits) : limits_(limits) {}
+
+    /// Takes `units` slots for (session, owner); "" when taken, else why not (nothing taken).
+    std::string acquire(const std::string& session, const std::string& owner, size_t units) {
+        std::lock_guard lock(mu_);
+        if (units > std::min({limits_.total, limits_.per_key, limits_.per_session}))
+            return "this request holds " + std::to_string(units) + " calls that may block, more than may be in " +
+                   "flight at once for one session (" + std::to_string(limits_.per_session) + "); split it";
+        if (total_ + units > limits_.total)
+            return "the server has " + std::to_string(total_) + " calls in flight (at most " +
+                   std::to_string(limits_.total) + ")";
+        if (owner_[owner] + units > limits_.per_key)
+            return "this key has " + std::to_string(owner_[owner]) + " calls in flight (at most " +
+                   std::to_string(limits_.per_key) + ")";
+        if (!session.empty() && session_[session] + units > limits_.per_session)
+            return "this session has " + std::to_string(session_[session]) +
+                   " calls in flight (at most " + std::to_string(limits_.per_session) + ")";
+        total_ += units;
+        owner_[owner] += units;
+        if (!session.empty()) session_[session] += units;
+        return {};
+    }
+    void release(const std::string& session, const std::string& owner, size_t units) {
+        std::lock_guard lock(mu_);
+        total_ -= units;
+        if ((owner_[owner] -= units) == 0) owner_.erase(owner);
+        if (!session.empty() && (session_[session] -= units) == 0) session_.erase(session);
+    }
+
+private:
+    const InflightLimits limits_;
+    std::mutex mu_;
+    size_t total_ = 0;
+    std::map<std::string, size_t> owner_, session_;
+};
+
+/// How many calls of `payload` (a message or a batch) may block. A batch longer than the server
+/// takes is refused by it at once without running anything: it needs no slot.
+size_t blocking_units(const json& payload, size_t max_batch) {
+    if (!payload.is_array()) return Server::runs_long(payload) ? 1 : 0;
+    if (payload.size() > max_batch) return 0;
+    size_t n = 0;
+    for (const auto& m : payload) n += Server::runs_long(m) ? 1 : 0;
+    return n;
+}
+
 }  // namespace
 
 HeaderMap header_map(const httplib::Request& req) {
@@ -335,9 +468,59 @@ struct HttpTransport::Impl {
     std::map<std::string, std::shared_ptr<Stream>> streams;  // by stream id, for resumption
     std::thread janitor;
     std::condition_variable janitor_cv;
-    ElasticPool workers{4};  // calls that may block: tools/call, prompts, ...
+    ElasticPool workers{4};  // calls that may block: tools/call, prompts, ... (see inflight)
+    InflightLimiter inflight;
+    std::map<std::string, size_t> streams_by_owner;  // open GET/SSE streams per key (guarded by mu)
 
-    Impl(Server& s, HttpOptions o) : server(s), options(std::move(o)) {}
+    Impl(Server& s, HttpOptions o) : server(s), options(std::move(o)), inflight(options.inflight) {}
+
+    /// Refuses a request over the in-flight bounds: 429 with Retry-After, as JSON-RPC.
+    void too_busy(httplib::Response& res, const std::string& why) {
+        res.set_header("Retry-After", "1");
+        send_json(res, 429, rpc_error_body(ErrorCode::kInternalError,
+                                           "Too Many Requests: " + why + "; retry in a second"));
+    }
+
+    /// A session id from a request of `principal`: the session, or null when there is none or it
+    /// belongs to another key (indistinguishable, so a session id of another key is useless).
+    std::shared_ptr<Session> owned_session(const std::string& sid, const std::any& principal) const {
+        auto session = sid.empty() ? nullptr : server.find_session(sid);
+        if (!session || session->owner() != server.owner_of(principal)) return nullptr;
+        return session;
+    }
+
+    /// Takes a stream slot for `owner` ("" when taken, else why not).
+    std::string take_stream_slot(const std::string& owner) {
+        std::lock_guard lock(mu);
+        if (open_streams.load() >= options.max_streams)
+            return "Too many open streams (" + std::to_string(options.max_streams) + ")";
+        if (streams_by_owner[owner] >= options.max_streams_per_key)
+            return "Too many open streams for this key (" + std::to_string(options.max_streams_per_key) +
+                   "): close one first";
+        ++streams_by_owner[owner];
+        ++open_streams;
+        return {};
+    }
+    void give_stream_slot(const std::string& owner) {
+        std::lock_guard lock(mu);
+        --open_streams;
+        if (--streams_by_owner[owner] == 0) streams_by_owner.erase(owner);
+    }
+
+    /// For long-lived streams: re-checks the credential that opened one (a key revoked since
+    /// closes its streams within reauth_interval).
+    std::function<bool()> still_allowed(const HeaderMap& headers) const {
+        if (!options.authenticate) return [] { return true; };
+        auto copy = std::make_shared<const HeaderMap>(headers);
+        auto auth = options.authenticate;
+        auto every = options.reauth_interval;
+        auto next = std::make_shared<Clock::time_point>(Clock::now() + every);
+        return [copy, auth, every, next] {
+            if (Clock::now() < *next) return true;
+            *next = Clock::now() + every;
+            return auth(*copy).allowed;
+        };
+    }
 
     // ---- checks shared by every MCP route ----
 
@@ -380,12 +563,14 @@ struct HttpTransport::Impl {
     }
 
     /// Serves `stream` from event `cursor` on this connection as text/event-stream.
+    /// `slot_owner`: the stream holds one of that key's stream slots (taken by the caller),
+    /// given back when the connection ends. `allowed`: re-checks the credential meanwhile.
     void serve_stream(httplib::Response& res, std::shared_ptr<Stream> stream, size_t cursor,
-                      bool count_as_open) {
+                      std::optional<std::string> slot_owner = std::nullopt,
+                      std::function<bool()> allowed = {}) {
         res.status = 200;
         res.set_header("Cache-Control", "no-cache, no-transform");
         res.set_header("X-Accel-Buffering", "no");
-        if (count_as_open) ++open_streams;
         stream->set_consumer(true);
         auto keepalive = std::chrono::duration_cast<std::chrono::milliseconds>(options.keepalive);
         // A stateless call's stream is its cancellation signal: probe the connection often.
@@ -397,7 +582,9 @@ struct HttpTransport::Impl {
                               std::to_string(options.sse_retry_ms) + "\ndata: \n\n";
         res.set_chunked_content_provider(
             "text/event-stream",
-            [stream, cursor, keepalive, last_write, prime, priming](size_t, httplib::DataSink& sink) mutable {
+            [stream, cursor, keepalive, last_write, prime, priming, allowed](size_t,
+                                                                             httplib::DataSink& sink) mutable {
+                if (allowed && !allowed()) return false;  // the credential was revoked
                 if (prime) {
                     prime = false;
                     if (!sink.write(priming.data(), priming.size())) return false;
@@ -422,9 +609,9 @@ struct HttpTransport::Impl {
                 }
                 return true;
             },
-            [this, stream, count_as_open](bool) {
+            [this, stream, slot_owner](bool) {
                 stream->set_consumer(false);
-                if (count_as_open) --open_streams;
+                if (slot_owner) give_stream_slot(*slot_owner);
             });
     }
 
@@ -490,7 +677,7 @@ struct HttpTransport::Impl {
                                                        "(send initialize first)"));
                     return;
                 }
-                session = server.find_session(sid);
+                session = owned_session(sid, principal);
                 if (!session) {
                     send_json(res, 404, rpc_error_body(ErrorCode::kInvalidRequest,
                                                        "Session not found: initialize a new session"));
@@ -524,11 +711,19 @@ struct HttpTransport::Impl {
             return;
         }
         auto outcome = std::make_shared<Outcome>();
-        if (Server::runs_long(payload)) {
+        if (const size_t units = blocking_units(payload, server.options().max_batch); units > 0) {
+            const std::string sid = session ? session->id() : std::string();
+            const std::string owner = server.owner_of(principal);
+            if (auto why = inflight.acquire(sid, owner, units); !why.empty()) {
+                forget_stream(stream->id());
+                too_busy(res, why);
+                return;
+            }
             ++background;
-            workers.submit([this, payload, in, stream, outcome, headers_ptr]() {
+            workers.submit([this, payload, in, stream, outcome, headers_ptr, sid, owner, units]() {
                 *outcome = server.handle(payload, in);
                 stream->finish(outcome->response);
+                inflight.release(sid, owner, units);
                 --background;
             });
             if (modern && accept.find("text/event-stream") != std::string::npos) {
@@ -565,7 +760,7 @@ struct HttpTransport::Impl {
             return;
         }
         // SSE: side messages as they come, then the response, then the stream ends.
-        serve_stream(res, stream, 0, false);
+        serve_stream(res, stream, 0);
     }
 
     void get_mcp(const httplib::Request& req, httplib::Response& res) {
@@ -589,14 +784,16 @@ struct HttpTransport::Impl {
                                                "(stateless 2026-07-28 requests use POST only)"));
             return;
         }
-        auto session = server.find_session(sid);
+        auto session = owned_session(sid, principal);
         if (!session) {
             send_json(res, 404, rpc_error_body(ErrorCode::kInvalidRequest, "Session not found"));
             return;
         }
         session->touch();
-        if (open_streams.load() >= options.max_streams) {
-            send_json(res, 503, rpc_error_body(ErrorCode::kInternalError, "Too many open streams"));
+        const std::string owner = server.owner_of(principal);
+        if (auto why = take_stream_slot(owner); !why.empty()) {
+            res.set_header("Retry-After", "5");
+            send_json(res, 503, rpc_error_body(ErrorCode::kInternalError, why));
             return;
         }
         std::string last = req.get_header_value("Last-Event-ID");
@@ -614,14 +811,14 @@ struct HttpTransport::Impl {
                     cursor = std::stoul(last.substr(us + 1));
                 } catch (...) {
                 }
-                serve_stream(res, st, cursor, true);
+                serve_stream(res, st, cursor, owner, still_allowed(headers));
                 return;
             }
         }
         auto st = new_stream(StreamKind::kStandalone, false, session, true);
         st->set_priming(version_at_least(session->version(), kV20251125));
         session->set_standalone(st);
-        serve_stream(res, st, 0, true);
+        serve_stream(res, st, 0, owner, still_allowed(headers));
     }
 
     void delete_mcp(const httplib::Request& req, httplib::Response& res) {
@@ -635,7 +832,7 @@ struct HttpTransport::Impl {
                                                "Bad Request: Mcp-Session-Id header is required"));
             return;
         }
-        if (!server.find_session(sid)) {
+        if (!owned_session(sid, principal)) {
             send_json(res, 404, rpc_error_body(ErrorCode::kInvalidRequest, "Session not found"));
             return;
         }
@@ -650,30 +847,37 @@ struct HttpTransport::Impl {
         HeaderMap headers = header_map(req);
         std::any principal;
         if (!authenticate(headers, res, principal)) return;
-        if (open_streams.load() >= options.max_streams) {
-            send_json(res, 503, rpc_error_body(ErrorCode::kInternalError, "Too many open streams"));
+        const std::string owner = server.owner_of(principal);
+        if (auto why = take_stream_slot(owner); !why.empty()) {
+            res.set_header("Retry-After", "5");
+            send_json(res, 503, rpc_error_body(ErrorCode::kInternalError, why));
             return;
         }
-        auto session = server.create_session();
+        std::shared_ptr<Session> session;
+        try {
+            session = server.create_session(owner);
+        } catch (const RpcError& e) {
+            give_stream_slot(owner);
+            res.set_header("Retry-After", "5");
+            send_json(res, 503, rpc_error_body(ErrorCode::kInternalError, e.what()));
+            return;
+        }
         auto st = new_stream(StreamKind::kLegacySse, false, session, false);
         st->set_plain();
         st->append_raw("event: endpoint\ndata: /messages?sessionId=" + session->id() + "\n\n");
         session->set_standalone(st);
-        {
-            std::lock_guard lock(mu);
-            legacy_principals[session->id()] = principal;
-        }
         res.status = 200;
         res.set_header("Cache-Control", "no-cache, no-transform");
         res.set_header("X-Accel-Buffering", "no");
-        ++open_streams;
         st->set_consumer(true);
         auto keepalive = std::chrono::duration_cast<std::chrono::milliseconds>(options.keepalive);
         auto last_write = std::make_shared<Clock::time_point>(Clock::now());
         size_t cursor = 0;
         res.set_chunked_content_provider(
             "text/event-stream",
-            [st, cursor, keepalive, last_write](size_t, httplib::DataSink& sink) mutable {
+            [st, cursor, keepalive, last_write, allowed = still_allowed(headers)](
+                size_t, httplib::DataSink& sink) mutable {
+                if (!allowed()) return false;  // the credential was revoked
                 bool complete = false, kicked = false;
                 auto events = st->wait(cursor, complete, kicked, std::chrono::milliseconds(250));
                 for (const auto& ev : events)
@@ -691,12 +895,10 @@ struct HttpTransport::Impl {
                 }
                 return true;
             },
-            [this, st, session](bool) {
+            [this, st, session, owner](bool) {
                 st->set_consumer(false);
-                --open_streams;
+                give_stream_slot(owner);
                 server.close_session(session->id());
-                std::lock_guard lock(mu);
-                legacy_principals.erase(session->id());
             });
     }
 
@@ -706,7 +908,7 @@ struct HttpTransport::Impl {
         std::any principal;
         if (!authenticate(headers, res, principal)) return;
         std::string sid = req.get_param_value("sessionId");
-        auto session = sid.empty() ? nullptr : server.find_session(sid);
+        auto session = owned_session(sid, principal);
         auto channel = session ? session->standalone() : nullptr;
         if (!session || !channel) {
             send_json(res, 404, rpc_error_body(ErrorCode::kInvalidRequest, "Session not found"));
@@ -730,10 +932,17 @@ struct HttpTransport::Impl {
             Outcome o = server.handle(payload, in);
             if (o.response) channel->send(*o.response);
         };
-        if (Server::runs_long(payload)) {
+        if (const size_t units = blocking_units(payload, server.options().max_batch); units > 0) {
+            // The answer goes to the SSE stream later: bound what one session or key can queue.
+            const std::string owner = server.owner_of(principal);
+            if (auto why = inflight.acquire(sid, owner, units); !why.empty()) {
+                too_busy(res, why);
+                return;
+            }
             ++background;
-            workers.submit([work, this]() {
+            workers.submit([work, this, sid, owner, units]() {
                 work();
+                inflight.release(sid, owner, units);
                 --background;
             });
         } else {
@@ -743,7 +952,6 @@ struct HttpTransport::Impl {
         res.set_content("Accepted", "text/plain");
     }
 
-    std::map<std::string, std::any> legacy_principals;
 
     void janitor_loop() {
         std::unique_lock lock(mu);
@@ -767,8 +975,8 @@ struct HttpTransport::Impl {
 HttpTransport::HttpTransport(Server& server, HttpOptions options)
     : impl_(std::make_unique<Impl>(server, std::move(options))) {
     auto& http = impl_->http;
-    size_t threads = impl_->options.threads;
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    const size_t threads = impl_->options.threads, max_connections = impl_->options.max_connections;
+    http.new_task_queue = [threads, max_connections] { return new ConnectionPool(threads, max_connections); };
     http.set_payload_max_length(impl_->options.max_body_bytes);
     http.set_keep_alive_max_count(100000);
     http.set_tcp_nodelay(true);  // header and body writes: Nagle + delayed ACK cost 40 ms
@@ -780,9 +988,9 @@ HttpTransport::HttpTransport(Server& server, HttpOptions options)
         ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
         p->listen_fd = sock;
     });
-    http.set_keep_alive_timeout(5);
-    http.set_read_timeout(30);
-    http.set_write_timeout(30);
+    http.set_keep_alive_timeout(impl_->options.keep_alive_timeout.count());
+    http.set_read_timeout(impl_->options.read_timeout.count());
+    http.set_write_timeout(impl_->options.write_timeout.count());
     http.Post("/mcp", [p](const httplib::Request& q, httplib::Response& r) { p->post_mcp(q, r); });
     http.Get("/mcp", [p](const httplib::Request& q, httplib::Response& r) { p->get_mcp(q, r); });
     http.Delete("/mcp", [p](const httplib::Request& q, httplib::Response& r) { p->delete_mcp(q, r); });

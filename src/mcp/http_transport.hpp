@@ -29,12 +29,31 @@ struct AuthDecision {
     std::string message;
 };
 
+/// Calls that may block (tools/call, prompts/get, resources/read, ...) in flight at once; a
+/// request past a bound gets 429 with Retry-After. A batch counts each of its calls.
+struct InflightLimits {
+    size_t per_session = 16;
+    size_t per_key = 64;
+    size_t total = 256;
+};
+
 struct HttpOptions {
     std::string host = "127.0.0.1";
     int port = 8787;  // 0: an ephemeral port (see HttpTransport::port())
     size_t max_body_bytes = 4 * 1024 * 1024;
-    size_t threads = 192;      // connection threads; SSE streams each hold one
+    size_t threads = 32;             // connection threads kept ready; SSE streams each hold one
+    size_t max_connections = 2'048;  // connection threads at most (one per open connection)
+    /// Each read or write on a connection must progress within this time (a peer that trickles
+    /// headers or a body slower is cut off); idle keep-alive connections close after
+    /// keep_alive_timeout.
+    std::chrono::seconds read_timeout{10};
+    std::chrono::seconds write_timeout{30};
+    std::chrono::seconds keep_alive_timeout{5};
     size_t max_streams = 128;  // open SSE streams at once (more get 503)
+    size_t max_streams_per_key = 32;  // of which one key may hold
+    InflightLimits inflight;
+    /// A long-lived stream re-checks the credential that opened it this often (revoked keys).
+    std::chrono::milliseconds reauth_interval{std::chrono::seconds(10)};
     std::chrono::seconds session_idle{std::chrono::minutes(30)};
     std::chrono::seconds keepalive{std::chrono::seconds(15)};
     int sse_retry_ms = 1000;

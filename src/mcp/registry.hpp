@@ -84,9 +84,11 @@ struct Prompt {
 };
 
 /// Completion for one argument of a prompt or a resource template:
-/// (argument value typed so far, other arguments already given) -> candidate values.
+/// (argument value typed so far, other arguments already given, the request) -> candidate
+/// values. A completer that reads data checks the caller's scope through the context, as a
+/// resource or prompt handler does, and may throw RpcError to refuse.
 using Completer = std::function<std::vector<std::string>(
-    const std::string& value, const std::map<std::string, std::string>& context)>;
+    const std::string& value, const std::map<std::string, std::string>& context, ToolContext& ctx)>;
 
 /// Decides whether a principal (e.g. an API key's scope) may see a tool. Empty: everything.
 using ToolFilter = std::function<bool(const Tool& tool, const std::any& principal)>;

@@ -6,6 +6,7 @@
 #include "mcp/crypto.hpp"
 #include "mcp/headers.hpp"
 #include "mcp/log_context.hpp"
+#include "mcp/work_queue.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -67,6 +68,54 @@ std::string error_tag(const json& result) {
     return " " + text.substr(0, close + 1);
 }
 
+/// Client-chosen text (a method name, a request id) as it may appear in a log line: JSON-quoted
+/// and escaped (no line breaks or control characters to forge lines with), at most 80 bytes.
+std::string log_safe(const json& value) {
+    std::string out = value.dump(-1, ' ', true, json::error_handler_t::replace);
+    if (out.size() > 80) out = out.substr(0, 77) + "...";
+    return out;
+}
+std::string log_safe(const std::string& text) { return log_safe(json(text)); }
+
+/// The client capabilities a session keeps: which capabilities and sub-capabilities were
+/// declared (ToolContext::client_supports reads nothing more), bounded in count and size, so a
+/// multi-megabyte `capabilities` object costs nothing after initialize.
+json trim_capabilities(const json& caps) {
+    constexpr size_t kMaxKeys = 32, kMaxKeyLength = 64;
+    json out = json::object();
+    if (!caps.is_object()) return out;
+    for (const auto& [key, value] : caps.items()) {
+        if (out.size() >= kMaxKeys) break;
+        if (key.size() > kMaxKeyLength || value.is_null()) continue;
+        json sub = json::object();
+        if (value.is_object())
+            for (const auto& [sub_key, sub_value] : value.items()) {
+                if (sub.size() >= kMaxKeys) break;
+                if (sub_key.size() <= kMaxKeyLength && !sub_value.is_null()) sub[sub_key] = json::object();
+            }
+        out[key] = std::move(sub);
+    }
+    return out;
+}
+
+/// At most `max` bytes of `text`, never ending inside a UTF-8 sequence.
+std::string utf8_cut(const std::string& text, size_t max) {
+    if (text.size() <= max) return text;
+    size_t end = max;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
+/// clientInfo as kept for a session: its short string fields, each cut to 128 bytes.
+json trim_client_info(const json& info) {
+    json out = json::object();
+    if (!info.is_object()) return out;
+    for (const char* key : {"name", "title", "version"})
+        if (auto it = info.find(key); it != info.end() && it->is_string())
+            out[key] = utf8_cut(it->get_ref<const std::string&>(), 128);
+    return out;
+}
+
 /// Drops definition fields a client of an older revision does not know.
 json wire_tool(const json& def, const std::string& version, bool modern) {
     json out = def;
@@ -95,18 +144,23 @@ struct Server::Listener {
     CancelFlag cancelled;
 };
 
+/// A 2025-11-25 task: bound to the principal (ServerOptions::task_owner) and the session that
+/// created it, forgotten when its TTL ends, run on the bounded legacy task queue.
 struct Server::Task {
     std::string id;
+    std::string owner;       // task_owner(principal) of the creator
+    std::string session_id;  // the creating session ("" without one)
     std::string status = "working";
     std::string created_at;
     std::string updated_at;
     int64_t ttl_ms = 60'000;
+    Clock::time_point expires_at = Clock::time_point::max();  // guarded by Server::mu_
     std::optional<json> result;  // the final result or an error object
     bool is_error_response = false;
+    bool expired = false;  // forgotten at its TTL (guarded by mu)
     std::mutex mu;
     std::condition_variable cv;
     CancelFlag cancel = std::make_shared<std::atomic<bool>>(false);
-    std::string session_id;
 };
 
 std::pair<size_t, size_t> paginate(size_t total, const json& cursor, size_t page_size,
@@ -132,6 +186,11 @@ std::pair<size_t, size_t> paginate(size_t total, const json& cursor, size_t page
 Server::Server(ServerOptions options, std::shared_ptr<Registry> registry)
     : options_(std::move(options)), registry_(std::move(registry)) {
     state_key_ = options_.state_key.empty() ? random_bytes(32) : options_.state_key;
+    legacy_tasks_ = std::make_unique<WorkQueue>(std::max<size_t>(1, options_.legacy_tasks.threads),
+                                                options_.legacy_tasks.max_queued);
+    // A task dropped from the queue at shutdown still runs its job, which sees stopping_ and
+    // records "shut down before the task ran" instead of leaving the task working forever.
+    legacy_tasks_->set_on_dropped([](std::function<void()>& job) { job(); });
     task_manager_ = std::make_shared<TaskManager>(options_.task_extension);
     task_manager_->set_observer([this](const TaskRecord& r) { notify_task(r); });
 }
@@ -147,7 +206,11 @@ void Server::shutdown() {
         std::lock_guard lock(mu_);
         for (auto& l : listeners_) l->cancelled->store(true);
         for (auto& [id, s] : sessions_) s->close();
+        for (auto& [id, t] : tasks_) t->cancel->store(true);
     }
+    // Queued legacy tasks fail with "shutting down" (their job sees stopping_); running ones were
+    // told to stop and are waited for.
+    legacy_tasks_->stop();
     task_manager_->shutdown();
 }
 
@@ -175,10 +238,37 @@ json Server::capabilities(bool modern) const {
 
 // --- sessions -----------------------------------------------------------------------------
 
-std::shared_ptr<Session> Server::create_session() {
-    auto s = std::make_shared<Session>(random_id());
-    std::lock_guard lock(mu_);
-    sessions_[s->id()] = s;
+std::shared_ptr<Session> Server::create_session(const std::string& owner) {
+    const auto& limits = options_.session_limits;
+    auto s = std::make_shared<Session>(random_id(), owner);
+    std::shared_ptr<Session> evicted;
+    {
+        std::lock_guard lock(mu_);
+        std::shared_ptr<Session> oldest;
+        size_t mine = 0;
+        for (const auto& [id, other] : sessions_) {
+            if (other->owner() != owner) continue;
+            ++mine;
+            if (!oldest || other->last_seen() < oldest->last_seen()) oldest = other;
+        }
+        if (mine >= limits.max_per_owner && oldest) {
+            // A key that keeps opening sessions (a client that never sends DELETE) only ever
+            // displaces its own oldest one.
+            evicted = oldest;
+            sessions_.erase(oldest->id());
+        } else if (sessions_.size() >= limits.max_sessions) {
+            throw RpcError(ErrorCode::kInternalError,
+                           "Too many open sessions (" + std::to_string(limits.max_sessions) +
+                               "): try again later, or close sessions you no longer use (DELETE)",
+                           nullptr, 503);
+        }
+        sessions_[s->id()] = s;
+    }
+    if (evicted) {
+        spdlog::info("session limit of {} per key reached: closed the least recently used one",
+                     limits.max_per_owner);
+        evicted->close();
+    }
     return s;
 }
 
@@ -292,8 +382,23 @@ Outcome Server::handle(const json& payload, const Incoming& in) {
     if (payload.empty())
         return Outcome{make_error(nullptr, ErrorCode::kInvalidRequest, "Invalid Request: empty batch"),
                        400};
+    if (payload.size() > options_.max_batch)
+        return Outcome{make_error(nullptr, ErrorCode::kInvalidRequest,
+                                  "Invalid Request: a batch may hold at most " +
+                                      std::to_string(options_.max_batch) + " messages (this one has " +
+                                      std::to_string(payload.size()) + "); send the rest separately"),
+                       400};
+    // The batch shares one deadline: calls not started by then are answered, not run.
+    const auto deadline = Clock::now() + options_.default_timeout;
     json responses = json::array();
     for (const auto& m : payload) {
+        if (Clock::now() >= deadline || stopping_.load()) {
+            if (m.is_object() && m.contains("id") && m.contains("method"))
+                responses.push_back(make_error(m["id"], ErrorCode::kInternalError,
+                                               stopping_.load() ? "Not run: the server is shutting down"
+                                                                : "Not run: the batch's deadline passed"));
+            continue;
+        }
         if (m.is_object() && m.value("method", "") == "initialize") {
             responses.push_back(make_error(m.value("id", json()), ErrorCode::kInvalidRequest,
                                            "Invalid Request: initialize must not be batched"));
@@ -328,7 +433,7 @@ Outcome Server::handle_single(const json& msg, const Incoming& in) {
         // A response to one of our requests (sampling, elicitation, roots).
         if (msg.contains("id") && (msg.contains("result") || msg.contains("error"))) {
             if (in.session && !in.session->resolve(msg["id"], msg))
-                spdlog::debug("response to unknown request id {}", msg["id"].dump());
+                spdlog::debug("response to unknown request id {}", log_safe(msg["id"]));
             return Outcome{std::nullopt, 202};
         }
         return Outcome{make_error(id, ErrorCode::kInvalidRequest,
@@ -385,7 +490,7 @@ Outcome Server::handle_single(const json& msg, const Incoming& in) {
     } catch (const RpcError& e) {
         return error_outcome(id, e, modern);
     } catch (const std::exception& e) {
-        spdlog::error("request {} ({}) failed: {}", id.dump(), call.method, e.what());
+        spdlog::error("request {} ({}) failed: {}", log_safe(id), log_safe(call.method), e.what());
         return error_outcome(id, RpcError(ErrorCode::kInternalError, "Internal error"), modern);
     }
 }
@@ -409,7 +514,7 @@ void Server::handle_notification(const json& msg, const Incoming& in) {
     } else if (method == "notifications/roots/list_changed" || method == "notifications/progress") {
         // Nothing to do: we ask for roots when a tool needs them.
     } else {
-        spdlog::debug("ignoring notification {}", method);
+        spdlog::debug("ignoring notification {}", log_safe(method));
     }
 }
 
@@ -550,7 +655,7 @@ json Server::do_initialize(CallInfo& call, const Incoming& in, bool& created_ses
         is_legacy_version(requested) ? requested : std::string(kV20251125);
     auto session = in.session;
     if (!session) {
-        session = create_session();
+        session = create_session(task_owner(call));
         created_session = true;
     } else if (session->handshake_done()) {
         throw RpcError(ErrorCode::kInvalidRequest, "Invalid Request: already initialized");
@@ -558,9 +663,9 @@ json Server::do_initialize(CallInfo& call, const Incoming& in, bool& created_ses
     {
         std::lock_guard lock(session->mu);
         session->protocol_version = negotiated;
-        session->client_capabilities = p.value("capabilities", json::object());
-        if (!session->client_capabilities.is_object()) session->client_capabilities = json::object();
-        session->client_info = p.value("clientInfo", json::object());
+        // Kept for the session's lifetime and copied into every call: only what the server reads.
+        session->client_capabilities = trim_capabilities(p.value("capabilities", json::object()));
+        session->client_info = trim_client_info(p.value("clientInfo", json::object()));
     }
     call.session = session;
     json result{{"protocolVersion", negotiated},
@@ -610,49 +715,8 @@ json Server::do_tools_call(CallInfo& call) {
     if (!arguments.is_object())
         throw RpcError(ErrorCode::kInvalidParams, "Invalid params: arguments must be an object");
     auto task = call.params.find("task");
-    if (task != call.params.end() && options_.tasks && !call.modern && task->is_object()) {
-        // 2025-11-25 experimental tasks: run in the background, answer with the task handle.
-        auto t = std::make_shared<Task>();
-        t->id = random_id();
-        t->created_at = t->updated_at = iso_now();
-        t->ttl_ms = task->value("ttl", int64_t{60'000});
-        t->session_id = call.session ? call.session->id() : "";
-        {
-            std::lock_guard lock(mu_);
-            tasks_[t->id] = t;
-        }
-        CallInfo bg = call;
-        bg.cancelled = t->cancel;
-        bg.progress_token = nullptr;
-        std::thread([this, t, tool, bg, arguments]() mutable {
-            json result;
-            bool error = false;
-            try {
-                result = run_tool(*tool, bg, arguments);
-            } catch (const RpcError& e) {
-                result = {{"code", static_cast<int>(e.code())}, {"message", e.what()}};
-                error = true;
-            } catch (const std::exception& e) {
-                result = {{"code", -32603}, {"message", "Internal error"}};
-                error = true;
-            }
-            std::lock_guard lock(t->mu);
-            if (t->status == "working") {
-                t->status = error ? "failed" : (result.value("isError", false) ? "failed" : "completed");
-                t->result = std::move(result);
-                t->is_error_response = error;
-            }
-            t->updated_at = iso_now();
-            t->cv.notify_all();
-        }).detach();
-        return json{{"task",
-                     {{"taskId", t->id},
-                      {"status", "working"},
-                      {"createdAt", t->created_at},
-                      {"lastUpdatedAt", t->updated_at},
-                      {"ttl", t->ttl_ms},
-                      {"pollInterval", 100}}}};
-    }
+    if (task != call.params.end() && options_.tasks && !call.modern && task->is_object())
+        return start_legacy_task(call, tool, arguments, *task);
     if (call.modern && options_.task_extension.enabled) {
         // Tasks extension: the server decides; only for requests that declare the extension.
         const bool declared = declares_tasks_extension(call.client_capabilities);
@@ -864,7 +928,7 @@ json Server::do_prompts_get(CallInfo& call) {
     }
 }
 
-json Server::do_complete(CallInfo& call) const {
+json Server::do_complete(CallInfo& call) {
     const json& p = call.params;
     auto ref = p.find("ref");
     auto arg = p.find("argument");
@@ -888,8 +952,10 @@ json Server::do_complete(CallInfo& call) const {
         for (const auto& [k, v] : (*c)["arguments"].items())
             if (v.is_string()) context[k] = v.get<std::string>();
     std::vector<std::string> values;
-    if (const Completer* completer = registry_->find_completer(type, target, name))
-        values = (*completer)(value, context);
+    if (const Completer* completer = registry_->find_completer(type, target, name)) {
+        ToolContext ctx(*this, call);
+        values = (*completer)(value, context, ctx);
+    }
     json out = json::array();
     for (size_t i = 0; i < values.size() && i < 100; ++i) out.push_back(values[i]);
     return json{{"completion",
@@ -907,12 +973,26 @@ json Server::do_set_level(CallInfo& call) {
 
 json Server::do_subscribe(CallInfo& call, bool subscribe) {
     const std::string uri = require_string(call.params, "uri", "the resource URI");
+    if (subscribe) authorize_subscription(uri, call);
     std::lock_guard lock(call.session->mu);
-    if (subscribe)
-        call.session->subscriptions.insert(uri);
-    else
+    if (subscribe) {
+        auto& subs = call.session->subscriptions;
+        if (!subs.count(uri) && subs.size() >= options_.session_limits.max_subscriptions)
+            throw RpcError(ErrorCode::kInvalidParams,
+                           "Too many subscriptions: a session may hold " +
+                               std::to_string(options_.session_limits.max_subscriptions) +
+                               "; unsubscribe from some first");
+        subs.insert(uri);
+    } else {
         call.session->subscriptions.erase(uri);
+    }
     return json::object();
+}
+
+void Server::authorize_subscription(const std::string& uri, CallInfo& call) {
+    if (!options_.authorize_subscription) return;
+    ToolContext ctx(*this, call);
+    options_.authorize_subscription(uri, ctx);
 }
 
 json Server::do_listen(CallInfo& call) {
@@ -927,9 +1007,20 @@ json Server::do_listen(CallInfo& call) {
     if (n.value("promptsListChanged", false)) honored["promptsListChanged"] = l->prompts = true;
     if (n.value("resourcesListChanged", false)) honored["resourcesListChanged"] = l->resources = true;
     if (auto subs = n.find("resourceSubscriptions"); subs != n.end() && subs->is_array()) {
-        for (const auto& u : *subs)
-            if (u.is_string()) l->uris.insert(u.get<std::string>());
-        honored["resourceSubscriptions"] = *subs;
+        const size_t limit = options_.session_limits.max_subscriptions;
+        if (subs->size() > limit)
+            throw RpcError(ErrorCode::kInvalidParams,
+                           "Invalid params: at most " + std::to_string(limit) +
+                               " resourceSubscriptions per listen request",
+                           nullptr, 400);
+        json agreed = json::array();
+        for (const auto& u : *subs) {
+            if (!u.is_string()) continue;
+            authorize_subscription(u.get<std::string>(), call);
+            l->uris.insert(u.get<std::string>());
+            agreed.push_back(u);
+        }
+        honored["resourceSubscriptions"] = std::move(agreed);
     }
     if (auto ids = n.find("taskIds"); ids != n.end() && options_.task_extension.enabled) {
         if (!declares_tasks_extension(call.client_capabilities))
@@ -966,37 +1057,152 @@ json Server::do_listen(CallInfo& call) {
     return json::object();
 }
 
+// --- 2025-11-25 tasks ------------------------------------------------------------------------
+
+namespace {
+
+json legacy_task_wire(const std::string& id, const std::string& status, const std::string& created,
+                      const std::string& updated, int64_t ttl_ms) {
+    return json{{"taskId", id},           {"status", status}, {"createdAt", created},
+                {"lastUpdatedAt", updated}, {"ttl", ttl_ms},   {"pollInterval", 100}};
+}
+
+}  // namespace
+
+json Server::start_legacy_task(CallInfo& call, const std::shared_ptr<const Tool>& tool,
+                               const json& arguments, const json& task_params) {
+    const auto& limits = options_.legacy_tasks;
+    auto t = std::make_shared<Task>();
+    t->id = random_id();
+    t->owner = task_owner(call);
+    t->session_id = call.session ? call.session->id() : "";
+    t->created_at = t->updated_at = iso_now();
+    // The requested retention, within the server's bounds (the answer says which was used).
+    int64_t ttl = limits.default_ttl.count();
+    if (auto it = task_params.find("ttl"); it != task_params.end() && it->is_number_integer())
+        ttl = it->get<int64_t>();
+    t->ttl_ms = std::clamp<int64_t>(ttl, limits.min_ttl.count(), limits.max_ttl.count());
+    t->expires_at = Clock::now() + std::chrono::milliseconds(t->ttl_ms);
+    {
+        std::lock_guard lock(mu_);
+        purge_legacy_tasks_locked(Clock::now());
+        size_t mine = 0;
+        for (const auto& [id, other] : tasks_)
+            if (other->owner == t->owner && other->session_id == t->session_id) ++mine;
+        if (tasks_.size() >= limits.max_tasks || mine >= limits.max_per_session)
+            throw RpcError(ErrorCode::kInvalidRequest,
+                           "Too many tasks: this session keeps " + std::to_string(mine) +
+                               " (at most " + std::to_string(limits.max_per_session) +
+                               " per session, " + std::to_string(limits.max_tasks) +
+                               " in all). Fetch their results with tasks/result, cancel the ones "
+                               "you no longer need, or call the tool without `task`.");
+        tasks_[t->id] = t;
+    }
+    CallInfo bg = call;
+    bg.cancelled = t->cancel;
+    bg.progress_token = nullptr;
+    auto job = [this, t, tool, bg, arguments]() mutable {
+        json result;
+        bool error = false;
+        if (stopping_.load() || t->cancel->load()) {
+            result = {{"code", static_cast<int>(ErrorCode::kInternalError)},
+                      {"message", stopping_.load() ? "The server shut down before the task ran"
+                                                   : "The task was cancelled before it ran"}};
+            error = true;
+        } else {
+            try {
+                result = run_tool(*tool, bg, arguments);
+            } catch (const RpcError& e) {
+                result = {{"code", static_cast<int>(e.code())}, {"message", e.what()}};
+                error = true;
+            } catch (const std::exception&) {
+                result = {{"code", -32603}, {"message", "Internal error"}};
+                error = true;
+            }
+        }
+        std::lock_guard lock(t->mu);
+        if (t->status == "working") {
+            t->status = error ? "failed" : (result.value("isError", false) ? "failed" : "completed");
+            t->result = std::move(result);
+            t->is_error_response = error;
+        }
+        t->updated_at = iso_now();
+        t->cv.notify_all();
+    };
+    if (!legacy_tasks_->try_submit(std::move(job))) {
+        {
+            std::lock_guard lock(mu_);
+            tasks_.erase(t->id);
+        }
+        throw RpcError(ErrorCode::kInternalError,
+                       "The server is busy: " + std::to_string(legacy_tasks_->threads()) +
+                           " tasks are running and " + std::to_string(limits.max_queued) +
+                           " are waiting. Try again shortly or call the tool without `task`.");
+    }
+    return json{{"task", legacy_task_wire(t->id, "working", t->created_at, t->updated_at, t->ttl_ms)}};
+}
+
+void Server::purge_legacy_tasks_locked(Clock::time_point now) {
+    for (auto it = tasks_.begin(); it != tasks_.end();) {
+        if (it->second->expires_at > now) {
+            ++it;
+            continue;
+        }
+        auto t = it->second;
+        it = tasks_.erase(it);
+        t->cancel->store(true);  // work still running for a forgotten task is told to stop
+        std::lock_guard tl(t->mu);
+        t->expired = true;
+        t->cv.notify_all();
+    }
+}
+
+std::shared_ptr<Server::Task> Server::find_legacy_task(const CallInfo& call, const std::string& id) {
+    const std::string owner = task_owner(call);
+    const std::string session = call.session ? call.session->id() : "";
+    std::lock_guard lock(mu_);
+    purge_legacy_tasks_locked(Clock::now());
+    auto it = tasks_.find(id);
+    // Another key's or another session's task is indistinguishable from one that never existed.
+    if (it == tasks_.end() || it->second->owner != owner || it->second->session_id != session)
+        return nullptr;
+    return it->second;
+}
+
+size_t Server::legacy_task_count() const {
+    std::lock_guard lock(mu_);
+    return tasks_.size();
+}
+
 json Server::do_tasks(CallInfo& call) {
     const std::string& m = call.method;
     if (m == "tasks/list") {
-        json list = json::array();
-        std::lock_guard lock(mu_);
-        for (auto& [id, t] : tasks_) {
-            std::lock_guard tl(t->mu);
-            list.push_back({{"taskId", t->id},
-                            {"status", t->status},
-                            {"createdAt", t->created_at},
-                            {"lastUpdatedAt", t->updated_at},
-                            {"ttl", t->ttl_ms},
-                            {"pollInterval", 100}});
+        const std::string owner = task_owner(call);
+        const std::string session = call.session ? call.session->id() : "";
+        std::vector<std::shared_ptr<Task>> mine;
+        {
+            std::lock_guard lock(mu_);
+            purge_legacy_tasks_locked(Clock::now());
+            for (const auto& [id, t] : tasks_)
+                if (t->owner == owner && t->session_id == session) mine.push_back(t);
         }
-        return json{{"tasks", list}};
+        std::string next;
+        auto [b, e] = paginate(mine.size(), call.params.value("cursor", json()), options_.page_size, next);
+        json list = json::array();
+        for (size_t i = b; i < e; ++i) {
+            const auto& t = mine[i];
+            std::lock_guard tl(t->mu);
+            list.push_back(legacy_task_wire(t->id, t->status, t->created_at, t->updated_at, t->ttl_ms));
+        }
+        json out{{"tasks", std::move(list)}};
+        if (!next.empty()) out["nextCursor"] = next;
+        return out;
     }
     const std::string id = require_string(call.params, "taskId", "the task id");
-    std::shared_ptr<Task> t;
-    {
-        std::lock_guard lock(mu_);
-        auto it = tasks_.find(id);
-        if (it != tasks_.end()) t = it->second;
-    }
+    std::shared_ptr<Task> t = find_legacy_task(call, id);
     if (!t) throw RpcError(ErrorCode::kInvalidParams, "Unknown task: " + id);
     auto status_json = [&]() {
-        return json{{"taskId", t->id},
-                    {"status", t->status},
-                    {"createdAt", t->created_at},
-                    {"lastUpdatedAt", t->updated_at},
-                    {"ttl", t->ttl_ms},
-                    {"pollInterval", 100}};
+        return legacy_task_wire(t->id, t->status, t->created_at, t->updated_at, t->ttl_ms);
     };
     if (m == "tasks/get") {
         std::lock_guard tl(t->mu);
@@ -1015,8 +1221,9 @@ json Server::do_tasks(CallInfo& call) {
     }
     if (m == "tasks/result") {
         std::unique_lock tl(t->mu);
-        while (t->status == "working" && !call.cancelled->load() && !stopping_)
+        while (t->status == "working" && !t->expired && !call.cancelled->load() && !stopping_)
             t->cv.wait_for(tl, std::chrono::milliseconds(100));
+        if (t->expired) throw RpcError(ErrorCode::kInvalidParams, "Unknown task: " + id + " (its TTL ended)");
         if (t->status == "cancelled")
             throw RpcError(ErrorCode::kInvalidParams, "Task " + id + " was cancelled");
         if (!t->result) throw RpcError(ErrorCode::kInternalError, "task has no result");

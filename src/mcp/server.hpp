@@ -20,6 +20,26 @@
 
 namespace mcp {
 
+/// Bounds of the experimental 2025-11-25 tasks (tools/call with `task`).
+struct LegacyTaskLimits {
+    size_t threads = 8;            // tasks running at once
+    size_t max_queued = 64;        // tasks waiting for a thread; more are refused
+    size_t max_tasks = 1'000;      // records kept in all (running or finished, until their TTL)
+    size_t max_per_session = 100;  // records one session (and key) keeps
+    std::chrono::milliseconds default_ttl{60'000};
+    std::chrono::milliseconds min_ttl{1'000};
+    std::chrono::milliseconds max_ttl{std::chrono::hours(1)};
+};
+
+/// Bounds of legacy-era sessions (each holds memory for up to ServerOptions' idle time).
+struct SessionLimits {
+    size_t max_sessions = 4'096;       // in all; initialize beyond it is refused (503)
+    size_t max_per_owner = 64;         // per key; a new one closes that key's least recently used
+    size_t max_subscriptions = 256;    // resources/subscribe URIs per session
+};
+
+class WorkQueue;
+
 struct ServerOptions {
     std::string name = "ghl-mcp";
     std::string version = "0.0.0";
@@ -27,6 +47,7 @@ struct ServerOptions {
     std::string description;
     std::string instructions;
     size_t page_size = 50;  // tools/list, prompts/list, resources/list page size
+    size_t max_batch = 16;  // messages in one 2025-03-26 JSON-RPC batch (<= InflightLimits::per_session)
     std::chrono::milliseconds default_timeout{std::chrono::minutes(5)};
     int64_t list_ttl_ms = 60'000;  // 2026-07-28 caching hint for list results
     int64_t read_ttl_ms = 0;       // and for resources/read
@@ -37,10 +58,13 @@ struct ServerOptions {
     std::chrono::seconds state_lifetime{std::chrono::minutes(10)};
     /// Advertise the experimental 2025-11-25 tasks capability (tools/call with `task`).
     bool tasks = true;
+    LegacyTaskLimits legacy_tasks;
+    SessionLimits session_limits;
     /// The 2026-07-28 tasks extension (`io.modelcontextprotocol/tasks`).
     TaskExtensionOptions task_extension;
-    /// Binds tasks of the extension to their creator: maps a request's principal (API key scope)
-    /// to an owner key; another owner gets "unknown task". Empty: a task id alone grants access.
+    /// Binds tasks (both dialects) and sessions to their creator: maps a request's principal (API
+    /// key scope) to an owner key; another owner gets "unknown task" / "session not found".
+    /// Empty: every principal is the same owner.
     std::function<std::string(const std::any& principal)> task_owner;
     /// Told about every tools/call refused before a handler ran: "unknown_tool" (no such tool, or
     /// hidden from this principal) or "invalid_arguments" (the input schema rejected them), e.g.
@@ -48,6 +72,10 @@ struct ServerOptions {
     std::function<void(const std::string& tool, const std::any& principal, const json& arguments,
                        const char* outcome)>
         on_refused_call;
+    /// Checked before a resource subscription is recorded (resources/subscribe, and the
+    /// resourceSubscriptions of subscriptions/listen): throws RpcError when the caller may not
+    /// read `uri`. Empty: every subscription is allowed.
+    std::function<void(const std::string& uri, ToolContext& ctx)> authorize_subscription;
 };
 
 /// Request headers of a Streamable HTTP POST, lower-cased names (2026-07-28 validation).
@@ -90,7 +118,10 @@ public:
     static bool is_modern(const json& payload, const HeaderMap* headers);
 
     // Sessions (legacy era).
-    std::shared_ptr<Session> create_session();
+    /// A new session owned by `owner` (see owner_of). Past SessionLimits::max_per_owner the
+    /// owner's least recently used session is closed; past max_sessions it throws RpcError
+    /// (HTTP status 503).
+    std::shared_ptr<Session> create_session(const std::string& owner = {});
     /// Registers a session created by a transport (stdio) so it receives change notifications.
     void attach_session(std::shared_ptr<Session> session);
     /// Forgets a session without closing it.
@@ -120,6 +151,12 @@ public:
 
     /// The tasks extension's runner and store.
     TaskManager& task_manager() { return *task_manager_; }
+    /// 2025-11-25 tasks currently kept (running or finished, until their TTL).
+    size_t legacy_task_count() const;
+    /// The owner key of a principal (ServerOptions::task_owner; "" without one).
+    std::string owner_of(const std::any& principal) const {
+        return options_.task_owner ? options_.task_owner(principal) : std::string();
+    }
 
 private:
     struct Listener;
@@ -146,11 +183,17 @@ private:
     json do_resources_read(CallInfo& call);
     json do_prompts_list(CallInfo& call) const;
     json do_prompts_get(CallInfo& call);
-    json do_complete(CallInfo& call) const;
+    json do_complete(CallInfo& call);
+    /// Runs ServerOptions::authorize_subscription (throws RpcError to refuse).
+    void authorize_subscription(const std::string& uri, CallInfo& call);
     json do_set_level(CallInfo& call);
     json do_subscribe(CallInfo& call, bool subscribe);
     json do_listen(CallInfo& call);
     json do_tasks(CallInfo& call);
+    json start_legacy_task(CallInfo& call, const std::shared_ptr<const Tool>& tool, const json& arguments,
+                           const json& task_params);
+    std::shared_ptr<Task> find_legacy_task(const CallInfo& call, const std::string& id);
+    void purge_legacy_tasks_locked(std::chrono::steady_clock::time_point now);
     json do_task_method(CallInfo& call);
     std::string task_owner(const CallInfo& call) const;
     void notify_task(const TaskRecord& record);
@@ -166,6 +209,7 @@ private:
     std::map<std::string, std::shared_ptr<Session>> sessions_;
     std::vector<std::shared_ptr<Listener>> listeners_;
     std::map<std::string, std::shared_ptr<Task>> tasks_;
+    std::unique_ptr<WorkQueue> legacy_tasks_;  // runs 2025-11-25 tasks (bounded)
     std::shared_ptr<TaskManager> task_manager_;
     std::atomic<bool> stopping_{false};
 };

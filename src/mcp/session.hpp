@@ -38,9 +38,12 @@ using CancelFlag = std::shared_ptr<std::atomic<bool>>;
 /// State of one legacy-era connection: stdio process, Streamable HTTP session or HTTP+SSE stream.
 class Session {
 public:
-    explicit Session(std::string id) : id_(std::move(id)) {}
+    explicit Session(std::string id, std::string owner = {}) : id_(std::move(id)), owner_(std::move(owner)) {}
 
     const std::string& id() const { return id_; }
+    /// Whose session this is (ServerOptions::task_owner of the principal that created it): a
+    /// request from another principal is treated as if the session did not exist.
+    const std::string& owner() const { return owner_; }
 
     // Handshake results (guarded by mu).
     mutable std::mutex mu;
@@ -85,6 +88,7 @@ public:
 
 private:
     const std::string id_;
+    const std::string owner_;
     std::shared_ptr<Channel> standalone_;
     std::map<std::string, CancelFlag> in_flight_;
     static constexpr size_t kMaxEarlyCancels = 256;

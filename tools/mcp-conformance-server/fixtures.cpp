@@ -585,7 +585,7 @@ void register_prompts(mcp::Registry& r) {
                      return json{{"messages", json::array({text_message("Use this context: " + context)})}};
                  });
     r.add_completer("ref/prompt", "test_prompt_with_arguments", "arg1",
-                    [](const std::string& value, const std::map<std::string, std::string>&) {
+                    [](const std::string& value, const std::map<std::string, std::string>&, mcp::ToolContext&) {
                         std::vector<std::string> out;
                         for (const char* c : {"test1", "test2", "testValue1"})
                             if (std::string(c).rfind(value, 0) == 0) out.emplace_back(c);

@@ -2,6 +2,7 @@
 #include "mcp/registry.hpp"
 
 #include "mcp/context.hpp"
+#include "mcp/server.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -172,12 +173,15 @@ TEST(RegistryPrompts, AddFindAndCompleters) {
     EXPECT_EQ(r.find_prompt("greeting"), nullptr);
 
     r.add_completer("ref/prompt", "greet", "name",
-                    [](const std::string& v, const std::map<std::string, std::string>&) {
+                    [](const std::string& v, const std::map<std::string, std::string>&, mcp::ToolContext&) {
                         return std::vector<std::string>{v + "1"};
                     });
     const mcp::Completer* c = r.find_completer("ref/prompt", "greet", "name");
     ASSERT_NE(c, nullptr);
-    EXPECT_EQ((*c)("a", {}), std::vector<std::string>{"a1"});
+    mcp::Server server(mcp::ServerOptions{}, std::make_shared<mcp::Registry>());
+    mcp::CallInfo call;
+    mcp::ToolContext ctx(server, call);
+    EXPECT_EQ((*c)("a", {}, ctx), std::vector<std::string>{"a1"});
     EXPECT_EQ(r.find_completer("ref/prompt", "greet", "other"), nullptr);
     EXPECT_EQ(r.find_completer("ref/resource", "greet", "name"), nullptr);
 }

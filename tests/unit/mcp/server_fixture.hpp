@@ -156,14 +156,14 @@ inline void add_catalog(mcp::Registry& r, const std::shared_ptr<Probe>& probe) {
                                                 {"content", {{"type", "text"}, {"text", text}}}}})}};
                  });
     r.add_completer("ref/prompt", "greet", "name",
-                    [](const std::string& value, const std::map<std::string, std::string>&) {
+                    [](const std::string& value, const std::map<std::string, std::string>&, mcp::ToolContext&) {
                         std::vector<std::string> out;
                         for (std::string c : {"alice", "albert", "bob"})
                             if (c.rfind(value, 0) == 0) out.push_back(c);
                         return out;
                     });
     r.add_completer("ref/resource", "test://items/{id}", "id",
-                    [](const std::string&, const std::map<std::string, std::string>& ctx) {
+                    [](const std::string&, const std::map<std::string, std::string>& ctx, mcp::ToolContext&) {
                         std::vector<std::string> out;
                         for (int i = 0; i < 150; ++i) out.push_back(std::to_string(i));
                         if (ctx.count("hint")) out.insert(out.begin(), ctx.at("hint"));
