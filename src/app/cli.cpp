@@ -35,7 +35,9 @@ mcp::HttpOptions http_options(const Config& c, const App& a) {
 }
 
 /// How to reach a freshly started HTTP server: the URL, a curl one-liner and client configs.
-std::string connect_help(const Config& c, const std::string& url) {
+/// `webhooks`: an event store is open, so POST /webhooks/ghl will be served (else it is not
+/// advertised: GHL does not retry a 404).
+std::string connect_help(const Config& c, const std::string& url, bool webhooks) {
     std::string auth = !c.api_key.empty()         ? " -H \"Authorization: Bearer $GHL_MCP_API_KEY\""
                        : !c.api_keys_file.empty() ? " -H 'Authorization: Bearer <your key>'"
                                                   : "";
@@ -47,7 +49,10 @@ std::string connect_help(const Config& c, const std::string& url) {
     h += "  Legacy HTTP+SSE clients (n8n):   " + url + "/sse\n";
     h += "  Voice agents: Vapi server URL    " + url + "/voice/vapi\n";
     h += "                Retell functions   " + url + "/voice/retell (or /voice/retell/TOOL, args only)\n";
-    h += "  GHL webhooks (your app's URL):   " + url + "/webhooks/ghl\n\n";
+    if (webhooks)
+        h += "  GHL webhooks (your app's URL):   " + url + "/webhooks/ghl\n\n";
+    else
+        h += "  GHL webhooks:                    off (no event store; set GHL_MCP_EVENTS_DB)\n\n";
     h += "  Try a tool with curl (one stateless 2026-07-28 request):\n";
     h += "    curl -s " + url + "/mcp" + auth +
          " -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n"
@@ -124,7 +129,7 @@ int serve(Config& c) {
     } else {
         std::fprintf(stderr, "ghl-mcp %s listening on %s/mcp%s (legacy SSE: %s/sse)\n", GHL_MCP_VERSION,
                      url.c_str(), c.sandbox ? " [SANDBOX]" : "", url.c_str());
-        std::fputs(connect_help(c, url).c_str(), stderr);
+        std::fputs(connect_help(c, url, a->events() != nullptr).c_str(), stderr);
     }
     // Voice agents (Vapi, Retell) on the same server, through the same dispatcher.
     auto voice = a->make_voice();

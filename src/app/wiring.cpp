@@ -212,6 +212,15 @@ App::App(const Config& config, bool offline) : config_(config) {
         entry.latency_ms = 0;
         audit_->record(entry);
     };
+    // A subscription promises future reads of the resource: the same scope check as reading it.
+    o.authorize_subscription = [guard = reference_guard()](const std::string& uri, mcp::ToolContext& ctx) {
+        const std::string tool = tools::resource_tool(uri);
+        if (tool.empty())
+            throw mcp::RpcError(mcp::ErrorCode::kInvalidParams,
+                                "Unknown resource: " + uri.substr(0, 200) +
+                                    " (resources/list and resources/templates/list name the ones to subscribe to)");
+        guard(tool, ctx);
+    };
     server_ = std::make_unique<mcp::Server>(o, registry_);
 
     if (env_.ghl) {
@@ -260,7 +269,7 @@ mcp::ToolHandler App::guarded(const tools::Definition& definition, mcp::ToolHand
             std::string allowed;
             for (const auto& l : p->locations) allowed += (allowed.empty() ? "" : ", ") + l;
             return mcp::ToolResult::error(
-                "[auth.location_not_allowed] The API key "" + p->name + "" may not act on " +
+                "[auth.location_not_allowed] The API key \"" + p->name + "\" may not act on " +
                 (location.empty() ? std::string("the default sub-account (none is configured)")
                                   : "sub-account " + entry.location) +
                 ". It may act on: " + allowed + ". Pass one of them as locationId.");
@@ -291,13 +300,30 @@ std::function<void(const std::string& tool, mcp::ToolContext& ctx)> App::referen
                                                           d.wire["annotations"].value("readOnlyHint", false)};
     return [this, catalog = std::move(catalog)](const std::string& tool, mcp::ToolContext& ctx) {
         const Principal* p = principal_of(ctx.principal());
-        if (!p) return;
+        // Every read of GHL data outside tools/call (resources, prompts, completions,
+        // subscriptions) is audited like a tool call: who, through which method, allowed or not.
+        auto audit = [&](const char* outcome) {
+            if (!audit_) return;
+            AuditEntry entry;
+            entry.caller = p ? p->name : anonymous_caller_;
+            entry.tool = tool + " via " + ctx.method();
+            entry.location = env_.default_location_id;
+            entry.outcome = outcome;
+            audit_->record(entry);
+        };
+        if (!p) {
+            audit("ok");
+            return;
+        }
         auto it = catalog.find(tool);
-        if (it == catalog.end() || !p->allows_tool(it->second.first, tool, it->second.second))
+        if (it == catalog.end() || !p->allows_tool(it->second.first, tool, it->second.second)) {
+            audit("refused");
             throw mcp::RpcError(mcp::ErrorCode::kInvalidParams,
                                 "The API key \"" + p->name + "\" may not read this: it comes from the tool " +
                                     tool + ", which is outside the key's scope");
+        }
         if (!p->allows_location(env_.default_location_id)) {
+            audit("refused");
             std::string allowed;
             for (const auto& l : p->locations) allowed += (allowed.empty() ? "" : ", ") + l;
             throw mcp::RpcError(mcp::ErrorCode::kInvalidParams,
@@ -305,6 +331,7 @@ std::function<void(const std::string& tool, mcp::ToolContext& ctx)> App::referen
                                     env_.default_location_id + "), which resources and prompts show. It may act on: " +
                                     allowed + "; use the tools with locationId instead.");
         }
+        audit("ok");
     };
 }
 

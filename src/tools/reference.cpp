@@ -387,19 +387,39 @@ void register_reference(mcp::Registry& registry, const Environment& env, const R
                         {"messages", json::array({user_message(text)})}};
         });
 
-    // Completions for prompt arguments.
+    // Completions for prompt arguments: the names come from the same reads as the resources,
+    // under the same scope check (and audit) as reading them.
     registry.add_completer("ref/prompt", "pipeline_audit", "pipeline",
-                           [&env](const std::string& value, const std::map<std::string, std::string>&) {
+                           [&env, guard](const std::string& value, const std::map<std::string, std::string>&,
+                                         mcp::ToolContext& ctx) {
+                               if (guard) guard("list_pipelines", ctx);
                                return complete_names(env, "ghl://pipelines", "opportunities.pipelines",
                                                      {{"locationId", env.ghl ? env.ghl->default_location() : ""}},
                                                      "pipelines", value);
                            });
     registry.add_completer("ref/prompt", "book_for_caller", "calendar",
-                           [&env](const std::string& value, const std::map<std::string, std::string>&) {
+                           [&env, guard](const std::string& value, const std::map<std::string, std::string>&,
+                                         mcp::ToolContext& ctx) {
+                               if (guard) guard("list_calendars", ctx);
                                return complete_names(env, "ghl://calendars", "calendars.list",
                                                      {{"locationId", env.ghl ? env.ghl->default_location() : ""}},
                                                      "calendars", value);
                            });
+}
+
+std::string resource_tool(const std::string& uri) {
+    for (const auto& spec : kResources)
+        if (uri == spec.uri) return spec.tool;
+    for (const auto& spec : kTemplates) {
+        const std::string_view t = spec.uri_template;
+        const auto brace = t.find('{');
+        const std::string_view prefix = t.substr(0, brace);
+        if (uri.size() > prefix.size() && uri.compare(0, prefix.size(), prefix) == 0 &&
+            uri.find('/', prefix.size()) == std::string::npos)
+            return spec.tool;
+    }
+    if (uri.rfind("ghl://events/", 0) == 0) return "list_recent_events";
+    return {};
 }
 
 }  // namespace tools

@@ -56,4 +56,8 @@ using ReferenceGuard = std::function<void(const std::string& tool, mcp::ToolCont
 /// given, runs before every read, ahead of the cache (a cached value is no less private).
 void register_reference(mcp::Registry& registry, const Environment& env, const ReferenceGuard& guard = {});
 
+/// The catalog tool whose data a resource URI (or a URI of a resource template) shows, e.g.
+/// ghl://contacts/X -> get_contact; "" for a URI this server does not serve.
+std::string resource_tool(const std::string& uri);
+
 }  // namespace tools

@@ -212,6 +212,19 @@ TEST(LoggingCli, HttpServerWritesOnlyJsonLinesToStderr) {
     EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
+TEST(LoggingCli, TheBannerAdvertisesWebhooksOnlyWhenTheyAreServed) {
+    // Without an event store POST /webhooks/ghl answers 404, which GHL does not retry: the
+    // banner must not hand out that URL (issue 18).
+    Exec off = ghl_mcp("serve --http 127.0.0.1:0 --sandbox",
+                       "GHL_MCP_EVENTS_DB=off timeout --preserve-status -s INT 3");
+    EXPECT_EQ(off.status, 0) << off.err;
+    EXPECT_NE(off.err.find("listening on http://127.0.0.1:"), std::string::npos) << off.err;
+    EXPECT_EQ(off.err.find("/webhooks/ghl"), std::string::npos) << off.err;
+    EXPECT_NE(off.err.find("GHL webhooks:                    off"), std::string::npos) << off.err;
+    Exec on = ghl_mcp("serve --http 127.0.0.1:0 --sandbox", "timeout --preserve-status -s INT 3");
+    EXPECT_NE(on.err.find("/webhooks/ghl"), std::string::npos) << on.err;
+}
+
 TEST(LoggingCli, FlagsWinOverTheEnvironmentAndTextIsTheDefault) {
     Exec text = ghl_mcp("--sandbox call list_calendars '{}'");
     ASSERT_EQ(text.status, 0) << text.err;
