@@ -112,7 +112,12 @@ App::App(const Config& config, bool offline) : config_(config) {
         std::string audit_path = !config_.audit_db.empty()        ? config_.audit_db
                                  : !config_.api_keys_file.empty() ? default_audit_path(config_.api_keys_file)
                                                                   : std::string();
-        if (!audit_path.empty()) audit_ = std::make_shared<AuditLog>(audit_path);
+        if (!audit_path.empty()) {
+            AuditRetention retention;
+            retention.max_age = config_.audit_max_age;
+            retention.max_rows = config_.audit_max_rows;
+            audit_ = std::make_shared<AuditLog>(audit_path, retention);
+        }
         open_event_store();
     }
     if (config_.sandbox && !offline) {
