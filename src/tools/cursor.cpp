@@ -65,8 +65,9 @@ std::string CursorSeal::open(std::string_view sealed, const CursorBinding& bindi
     const auto given = ghl::base64url_decode(rest.substr(dot + 1));
     if (!cursor || !given) refuse("is corrupted (copy nextCursor exactly)");
     if (!mcp::constant_time_equal(*given, mac(*cursor, binding)))
-        refuse("was altered, or was returned for another tool, sub-account or API key (or "
-               "before the server restarted)");
+        refuse(
+            "was altered, or was returned for another tool, sub-account or API key (or "
+            "before the server restarted)");
     return *cursor;
 }
 

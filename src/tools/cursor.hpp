@@ -23,7 +23,7 @@ struct CursorBinding {
 };
 
 class CursorSeal {
-public:
+  public:
     /// `key`: at least 32 secret bytes. Throws std::invalid_argument when shorter.
     explicit CursorSeal(std::string key);
     /// A fresh random key (a seal for one process: its cursors die with it).
@@ -36,7 +36,7 @@ public:
     /// or key; the text never says which (nor anything of the binding it was made for).
     std::string open(std::string_view sealed, const CursorBinding& binding) const;
 
-private:
+  private:
     std::string mac(std::string_view cursor, const CursorBinding& binding) const;
     std::string key_;
 };

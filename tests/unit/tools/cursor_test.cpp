@@ -59,7 +59,8 @@ class CursorTest : public SandboxTest {
 // The cursor a client could write before cursors were sealed: "c1." + base64url(JSON), with the
 // filters' (public, unkeyed) fingerprint, so it passed every check.
 std::string forged(const json& position, const json& filters) {
-    return ghl::encode_cursor({"contacts.search", ghl::Pagination::kSearchAfter, position}, filters);
+    return ghl::encode_cursor({"contacts.search", ghl::Pagination::kSearchAfter, position},
+                              filters);
 }
 
 TEST_F(CursorTest, AForgedCursorCannotSetLocationPageLimitOrQuery) {
@@ -121,11 +122,12 @@ TEST_F(CursorTest, OffsetCursorsAreSealedAndBoundToo) {
     const json second = ok("list_tags", {{"limit", 1}, {"cursor", first["nextCursor"]}});
     EXPECT_NE(second["tags"][0], first["tags"][0]);
     // An offset the client wrote itself is refused.
-    const std::string mine = ghl::encode_cursor(
-        {"locations.tags.list", ghl::Pagination::kNone, {{"offset", 1}}},
-        json{{"locationId", seed().location_id}, {"query", ""}});
+    const std::string mine =
+        ghl::encode_cursor({"locations.tags.list", ghl::Pagination::kNone, {{"offset", 1}}},
+                           json{{"locationId", seed().location_id}, {"query", ""}});
     EXPECT_TRUE(contains(refused("list_tags", {{"limit", 1}, {"cursor", mine}}), "cursor"));
-    const json other = call_as("key-b", "list_tags", {{"limit", 1}, {"cursor", first["nextCursor"]}});
+    const json other =
+        call_as("key-b", "list_tags", {{"limit", 1}, {"cursor", first["nextCursor"]}});
     EXPECT_TRUE(other.value("isError", false)) << other.dump();
 }
 
