@@ -417,6 +417,17 @@ int run(int argc, char** argv) {
                    "manage with `ghl-mcp keys`)");
     cli.add_option("--audit-db", c.audit_db,
                    "SQLite audit log of tool calls (env GHL_MCP_AUDIT_DB; default: next to the keys file)");
+    long audit_max_age_days = 90, audit_max_rows = 1'000'000;
+    auto* audit_age_opt =
+        cli.add_option("--audit-max-age-days", audit_max_age_days,
+                       "Audit rows older than this many days are removed (env GHL_MCP_AUDIT_MAX_AGE_DAYS)")
+            ->capture_default_str()
+            ->check(CLI::Range(1L, 3650L));
+    auto* audit_rows_opt =
+        cli.add_option("--audit-max-rows", audit_max_rows,
+                       "Most audit rows kept; the oldest go first (env GHL_MCP_AUDIT_MAX_ROWS)")
+            ->capture_default_str()
+            ->check(CLI::Range(1000L, 1000000000L));
 
     auto* serve_cmd = cli.add_subcommand("serve", "Serve MCP (the default): stdio, or HTTP with --http");
     bool stdio_flag = false;
@@ -550,6 +561,8 @@ int run(int argc, char** argv) {
         if (base_url_opt->count() > 0) c.base_url = base_url_flag;
         if (log_level_opt->count() > 0) c.log_level = log_level_flag;
         if (log_format_opt->count() > 0) c.log_format = log_format_flag;
+        if (audit_age_opt->count() > 0) c.audit_max_age = std::chrono::hours(24 * audit_max_age_days);
+        if (audit_rows_opt->count() > 0) c.audit_max_rows = static_cast<std::size_t>(audit_max_rows);
         setup_logging(c.log_level, parse_log_format(c.log_format).value_or(LogFormat::kText));
         if (*doctor_cmd && log_level_opt->count() == 0) spdlog::set_level(spdlog::level::err);
         try {

@@ -107,6 +107,10 @@ void apply_environment(Config& c, const EnvLookup& env) {
     };
     if (auto v = env("GHL_MCP_EVENTS_MAX_AGE_DAYS"); v && !trim(*v).empty())
         c.events_max_age = std::chrono::hours(24 * whole("GHL_MCP_EVENTS_MAX_AGE_DAYS", *v, 1, 3650));
+    if (auto v = env("GHL_MCP_AUDIT_MAX_AGE_DAYS"); v && !trim(*v).empty())
+        c.audit_max_age = std::chrono::hours(24 * whole("GHL_MCP_AUDIT_MAX_AGE_DAYS", *v, 1, 3650));
+    if (auto v = env("GHL_MCP_AUDIT_MAX_ROWS"); v && !trim(*v).empty())
+        c.audit_max_rows = static_cast<std::size_t>(whole("GHL_MCP_AUDIT_MAX_ROWS", *v, 1000, 1000000000));
     if (auto v = env("GHL_MCP_EVENTS_MAX_COUNT"); v && !trim(*v).empty())
         c.events_max_count = static_cast<std::size_t>(whole("GHL_MCP_EVENTS_MAX_COUNT", *v, 100, 100000000));
     auto list = [](const std::string& text) {

@@ -58,6 +58,10 @@ struct Config {
     /// GHL_MCP_AUDIT_DB / --audit-db: SQLite audit log of tool calls. Default: next to the keys
     /// file; with neither, no audit log is kept.
     std::string audit_db;
+    /// --audit-max-age-days / GHL_MCP_AUDIT_MAX_AGE_DAYS, --audit-max-rows /
+    /// GHL_MCP_AUDIT_MAX_ROWS: how long audit rows are kept, and how many at most.
+    std::chrono::seconds audit_max_age = std::chrono::hours(24 * 90);
+    std::size_t audit_max_rows = 1'000'000;
     // Voice agents (POST /voice/vapi, /voice/retell): platform credentials and the time budget.
     std::string vapi_secret;       // GHL_MCP_VAPI_SECRET: X-Vapi-Secret (or Bearer) value
     std::string vapi_hmac_secret;  // GHL_MCP_VAPI_HMAC_SECRET: Vapi HMAC credential's secret

@@ -30,7 +30,14 @@ sqlite::Database& prepared(sqlite::Database& db) {
         "  body TEXT NOT NULL);"
         "CREATE INDEX IF NOT EXISTS events_type ON events(type, seq);"
         "CREATE INDEX IF NOT EXISTS events_contact ON events(contact_id, seq);"
-        "CREATE INDEX IF NOT EXISTS events_received ON events(received_at);");
+        "CREATE INDEX IF NOT EXISTS events_received ON events(received_at);"
+        // The keys of events the count cap removed before max_age: deduplication must still
+        // know them until max_age, or a replay of such a delivery would pass for a new event.
+        // A key and a time per event: small, whatever the bodies were.
+        "CREATE TABLE IF NOT EXISTS removed_keys ("
+        "  key TEXT PRIMARY KEY,"
+        "  received_at TEXT NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS removed_keys_received ON removed_keys(received_at);");
     return db;
 }
 
@@ -48,7 +55,8 @@ SqliteEventStore::SqliteEventStore(const std::string& path, events::Retention re
       db_(path, /*create=*/true),
       insert_(prepared(db_).prepare(
           "INSERT INTO events (key, type, location_id, contact_id, occurred_at, received_at, body) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING RETURNING seq")) {
+          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING RETURNING seq")),
+      removed_(db_.prepare("SELECT 1 FROM removed_keys WHERE key = ?")) {
     writer_ = std::thread([this] { writer(); });
 }
 
@@ -120,6 +128,14 @@ void SqliteEventStore::commit(std::deque<Pending*>& group) {
         db_.exec("BEGIN IMMEDIATE");
         for (auto* p : group) {
             const events::Event& e = *p->event;
+            removed_.reset();
+            removed_.bind(1, e.key);
+            const bool removed_early = removed_.step();
+            removed_.reset();
+            if (removed_early) {  // its event is gone (count cap), its key not yet forgotten
+                p->result = events::Appended::kDuplicate;
+                continue;
+            }
             insert_.reset();
             insert_.bind(1, e.key)
                 .bind(2, e.type)
@@ -142,6 +158,7 @@ void SqliteEventStore::commit(std::deque<Pending*>& group) {
     } catch (const std::exception&) {
         const auto error = std::current_exception();
         insert_.reset();
+        removed_.reset();
         try {
             db_.exec("ROLLBACK");
         } catch (const std::exception&) {
@@ -161,17 +178,36 @@ std::size_t SqliteEventStore::prune() {
 std::size_t SqliteEventStore::prune_locked() {
     const std::string cutoff =
         events::iso_utc(std::chrono::system_clock::now() - retention_.max_age);
-    auto by_age = db_.prepare("DELETE FROM events WHERE received_at < ?");
-    by_age.bind(1, cutoff);
-    by_age.run();
-    std::size_t removed = static_cast<std::size_t>(db_.changes());
-    auto by_count = db_.prepare(
-        "DELETE FROM events WHERE seq <= (SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET "
-        "?)");
-    by_count.bind(1, static_cast<int64_t>(retention_.max_count));
-    by_count.run();
-    removed += static_cast<std::size_t>(db_.changes());
-    return removed;
+    db_.exec("BEGIN IMMEDIATE");
+    try {
+        auto by_age = db_.prepare("DELETE FROM events WHERE received_at < ?");
+        by_age.bind(1, cutoff);
+        by_age.run();
+        std::size_t removed = static_cast<std::size_t>(db_.changes());
+        auto keys_by_age = db_.prepare("DELETE FROM removed_keys WHERE received_at < ?");
+        keys_by_age.bind(1, cutoff);
+        keys_by_age.run();
+        // Past the count cap the oldest events go, but their keys stay until max_age.
+        const char* over_cap =
+            "seq <= (SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?1)";
+        auto keep_keys = db_.prepare(
+            std::string("INSERT OR IGNORE INTO removed_keys (key, received_at) SELECT key, "
+                        "received_at FROM events WHERE ") + over_cap);
+        keep_keys.bind(1, static_cast<int64_t>(retention_.max_count));
+        keep_keys.run();
+        auto by_count = db_.prepare(std::string("DELETE FROM events WHERE ") + over_cap);
+        by_count.bind(1, static_cast<int64_t>(retention_.max_count));
+        by_count.run();
+        removed += static_cast<std::size_t>(db_.changes());
+        db_.exec("COMMIT");
+        return removed;
+    } catch (const std::exception&) {
+        try {
+            db_.exec("ROLLBACK");
+        } catch (const std::exception&) {
+        }
+        throw;
+    }
 }
 
 std::vector<events::Event> SqliteEventStore::query(const events::EventQuery& q) const {
@@ -205,6 +241,8 @@ std::size_t SqliteEventStore::count() const {
     s.step();
     return static_cast<std::size_t>(s.integer(0));
 }
+
+std::chrono::seconds SqliteEventStore::dedupe_window() const { return retention_.max_age; }
 
 SqliteEventStore::Stats SqliteEventStore::stats() const {
     std::lock_guard lock(mu_);

@@ -25,6 +25,7 @@ class SqliteEventStore : public events::EventStore {
     events::Appended append(events::Event& event) override;
     std::vector<events::Event> query(const events::EventQuery& query) const override;
     std::size_t count() const override;
+    std::chrono::seconds dedupe_window() const override;
 
     /// Applies the retention now (the writer also does this every minute and every 1,000
     /// events); returns how many events were removed.
@@ -47,6 +48,7 @@ class SqliteEventStore : public events::EventStore {
     mutable std::mutex db_mu_;  // the connection: the writer's groups and readers take turns
     mutable sqlite::Database db_;
     sqlite::Statement insert_;
+    sqlite::Statement removed_;  // is a key in removed_keys?
 
     mutable std::mutex mu_;
     std::condition_variable cv_;

@@ -112,7 +112,12 @@ App::App(const Config& config, bool offline) : config_(config) {
         std::string audit_path = !config_.audit_db.empty()        ? config_.audit_db
                                  : !config_.api_keys_file.empty() ? default_audit_path(config_.api_keys_file)
                                                                   : std::string();
-        if (!audit_path.empty()) audit_ = std::make_shared<AuditLog>(audit_path);
+        if (!audit_path.empty()) {
+            AuditRetention retention;
+            retention.max_age = config_.audit_max_age;
+            retention.max_rows = config_.audit_max_rows;
+            audit_ = std::make_shared<AuditLog>(audit_path, retention);
+        }
         open_event_store();
     }
     if (config_.sandbox && !offline) {
@@ -164,6 +169,17 @@ App::App(const Config& config, bool offline) : config_(config) {
 
     if (env_.ghl) env_.cache = std::make_shared<tools::ReferenceCache>();
     env_.events = events_;
+    // One secret per process seals what the server hands clients to bring back: MRTR requestState
+    // (the MCP server, with this key) and the listing tools' cursors (a key derived from it, so a
+    // MAC made for one can never pass for the other). Neither ever leaves the process.
+    const std::string state_key = mcp::random_bytes(32);
+    env_.cursors = std::make_shared<const tools::CursorSeal>(
+        mcp::hmac_sha256(state_key, "ghl-mcp: the key of tools' pagination cursors"));
+    // Cursors are bound to the API key that asked for them.
+    env_.principal_name = [](const std::any& principal) {
+        const Principal* p = principal_of(principal);
+        return p ? p->name : std::string();
+    };
 
     {
         std::set<std::string> names;
@@ -189,6 +205,7 @@ App::App(const Config& config, bool offline) : config_(config) {
     o.instructions = instructions(config.sandbox);
     o.validate_output = config.validate_output;
     o.default_timeout = config.call_timeout;
+    o.state_key = state_key;
     // Tasks (extension) belong to the key that started them.
     o.task_owner = [](const std::any& principal) {
         const Principal* p = principal_of(principal);

@@ -34,8 +34,9 @@ struct EventQuery {
 };
 
 /// How long events are kept: the oldest go first when either bound is passed. Deduplication
-/// remembers a delivery as long as its event is kept, so the receiver refuses deliveries whose
-/// own timestamp is older than max_age (their twin may already be gone).
+/// remembers a delivery's key for max_age even when max_count removed its event earlier, so the
+/// receiver, which refuses deliveries whose own timestamp is older than max_age, never takes a
+/// replay for a new event.
 struct Retention {
     std::chrono::seconds max_age = std::chrono::hours(24 * 30);
     std::size_t max_count = 100000;
@@ -54,6 +55,9 @@ class EventStore {
     virtual std::vector<Event> query(const EventQuery& query) const = 0;
     /// Events stored now.
     virtual std::size_t count() const = 0;
+    /// How long append() recognises a key it stored (its Retention::max_age): the receiver
+    /// refuses deliveries older than this, whose twin it could no longer recognise.
+    virtual std::chrono::seconds dedupe_window() const = 0;
 };
 
 }  // namespace events

@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -37,7 +38,85 @@ Reply refuse(int status, std::string message) {
     return {status, json{{"ok", false}, {"error", std::move(message)}}, 0};
 }
 
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+// "application/json", any case, with or without parameters ("; charset=utf-8").
+bool is_json_media_type(std::string_view content_type) {
+    auto type = content_type.substr(0, content_type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+    return iequals(type, "application/json");
+}
+
+bool is_loopback_host(std::string_view host) {
+    if (iequals(host, "localhost") || host == "[::1]") return true;
+    // 127.0.0.0/8, dotted quad only.
+    int parts = 0;
+    std::size_t i = 0;
+    while (i < host.size()) {
+        std::size_t start = i;
+        int value = 0;
+        while (i < host.size() && host[i] >= '0' && host[i] <= '9' && i - start < 3)
+            value = value * 10 + (host[i++] - '0');
+        if (i == start || value > 255 || (parts == 0 && value != 127)) return false;
+        ++parts;
+        if (i == host.size()) break;
+        if (host[i] != '.' || parts == 4) return false;
+        ++i;
+        if (i == host.size()) return false;
+    }
+    return parts == 4;
+}
+
 }  // namespace
+
+bool is_loopback_origin(std::string_view origin) {
+    std::string_view rest;
+    if (origin.substr(0, 7) == "http://") rest = origin.substr(7);
+    else if (origin.substr(0, 8) == "https://") rest = origin.substr(8);
+    else return false;  // "null" (a sandboxed page, a file), other schemes
+    // host[:port] and nothing else: "[::1]evil.com" or "localhost.evil.com" is not loopback.
+    std::size_t host_end = rest.size();
+    if (!rest.empty() && rest.front() == '[') {
+        const auto close = rest.find(']');
+        if (close == std::string_view::npos) return false;
+        host_end = close + 1;
+    } else if (const auto colon = rest.find(':'); colon != std::string_view::npos) {
+        host_end = colon;
+    }
+    const std::string_view host = rest.substr(0, host_end);
+    const std::string_view port = rest.substr(host_end);
+    if (!port.empty()) {
+        if (port.size() < 2 || port.size() > 6 || port.front() != ':') return false;
+        for (char c : port.substr(1))
+            if (c < '0' || c > '9') return false;
+    }
+    return is_loopback_host(host);
+}
+
+std::optional<std::chrono::system_clock::time_point> delivery_time(const json& body) {
+    using namespace std::chrono;
+    auto it = body.find("timestamp");
+    if (it == body.end()) return std::nullopt;
+    if (it->is_number_integer()) {
+        const std::int64_t n = it->get<std::int64_t>();
+        // Milliseconds, as GHL writes times elsewhere; a value below 10^11 can only be seconds
+        // (as milliseconds it would be early 1973).
+        if (n <= 0 || n > 100'000'000'000'000) return std::nullopt;
+        const milliseconds ms = n < 100'000'000'000 ? milliseconds(seconds(n)) : milliseconds(n);
+        return system_clock::time_point(duration_cast<system_clock::duration>(ms));
+    }
+    system_clock::time_point t;
+    if (it->is_string() && parse_iso(it->get_ref<const std::string&>(), t)) return t;
+    return std::nullopt;
+}
 
 std::string iso_utc(std::chrono::system_clock::time_point t) {
     using namespace std::chrono;
@@ -127,6 +206,11 @@ Receiver::Receiver(EventStore& store, ReceiverOptions options)
         verifier_ = std::make_unique<SignatureVerifier>(options_.ed25519_public_pem,
                                                         options_.rsa_public_pem);
     if (!options_.now) options_.now = [] { return std::chrono::system_clock::now(); };
+    // A delivery older than the store's memory of keys could be a replay it no longer knows.
+    // The store forgets by the time it received an event, and a delivery may say it happened up
+    // to max_future after that: keep that much short of the store's window.
+    const auto window = store_.dedupe_window() - std::min(store_.dedupe_window(), options_.max_future);
+    options_.max_age = std::min(options_.max_age, window);
     thread_ = std::thread([this] { notifier(); });
 }
 
@@ -153,16 +237,29 @@ Receiver::Counters Receiver::counters() const {
     return c;
 }
 
-Reply Receiver::receive(std::string_view body, std::string_view ghl_signature,
-                        std::string_view wh_signature) {
+Reply Receiver::receive(std::string_view body, const DeliveryHeaders& headers) {
     ++counters_.received;
+    // GHL posts server to server: no Origin. A browser adds one to every cross-site POST, so a
+    // foreign Origin is a web page trying to inject an event (signed deliveries included: no
+    // page can have a reason to post here).
+    if (headers.origin && !is_loopback_origin(*headers.origin)) {
+        ++counters_.unauthorized;
+        return refuse(403, "deliveries from a web page (Origin header) are not accepted; GHL "
+                           "sends none");
+    }
+    // Unsigned deliveries (--webhooks-insecure) must be JSON as GHL's are: a page can post
+    // text/plain or a form cross-site without a CORS preflight, but not application/json.
+    if (!verifier_ && !is_json_media_type(headers.content_type)) {
+        ++counters_.unauthorized;
+        return refuse(415, "deliveries must be sent with Content-Type: application/json");
+    }
     if (body.size() > options_.max_body) {
         ++counters_.too_large;
         return refuse(413,
                       "the body is larger than " + std::to_string(options_.max_body) + " bytes");
     }
     if (verifier_) {
-        const Verdict v = verifier_->verify(body, ghl_signature, wh_signature);
+        const Verdict v = verifier_->verify(body, headers.ghl_signature, headers.wh_signature);
         if (v != Verdict::kValid) {
             ++counters_.unauthorized;
             return refuse(401, std::string("the webhook signature is ") + to_string(v));
@@ -179,16 +276,24 @@ Reply Receiver::receive(std::string_view body, std::string_view ghl_signature,
     Event e = describe(parsed, body);
     const auto now = options_.now();
     e.received_at = iso_utc(now);
-    std::chrono::system_clock::time_point when;
-    if (!e.occurred_at.empty() && parse_iso(e.occurred_at, when)) {
-        if (when < now - options_.max_age || when > now + options_.max_future) {
-            ++counters_.stale;
-            return refuse(400, "the delivery's timestamp " + e.occurred_at +
-                                   " is outside the accepted window (replayed or a wrong clock)");
-        }
-    } else {
-        e.occurred_at = e.received_at;
+    // Deduplication remembers a delivery for dedupe_window() only, and a signature covers the
+    // body alone: a body without a time we can check could be replayed once its twin is
+    // forgotten and be taken for a new event. So a delivery must say when it happened, as every
+    // GHL delivery does since its webhook authentication update (integrations.md 5): a UTC
+    // ISO time ("2026-12-07T10:00:00.000Z"), or epoch milliseconds. Missing, unparsable or
+    // zone-less (which instant?) timestamps get a final 400 that says why (GHL retries only 429).
+    const auto when = delivery_time(parsed);
+    if (!when) {
+        ++counters_.malformed;
+        return refuse(400, "the delivery has no usable timestamp: send \"timestamp\" as ISO 8601 "
+                           "with a zone (\"2026-12-07T10:00:00.000Z\") or epoch milliseconds");
     }
+    if (*when < now - options_.max_age || *when > now + options_.max_future) {
+        ++counters_.stale;
+        return refuse(400, "the delivery's timestamp " + iso_utc(*when) +
+                               " is outside the accepted window (replayed or a wrong clock)");
+    }
+    if (e.occurred_at.empty()) e.occurred_at = iso_utc(*when);  // a number: stored as ISO
     e.body.assign(body.data(), body.size());
 
     Appended result;
@@ -237,8 +342,13 @@ void Receiver::notifier() {
 
 void Receiver::mount(httplib::Server& http, const std::string& path) {
     http.Post(path, [this](const httplib::Request& req, httplib::Response& res) {
-        Reply r = receive(req.body, req.get_header_value("X-GHL-Signature"),
-                          req.get_header_value("X-WH-Signature"));
+        const std::string ghl_signature = req.get_header_value("X-GHL-Signature");
+        const std::string wh_signature = req.get_header_value("X-WH-Signature");
+        const std::string origin = req.get_header_value("Origin");
+        const std::string content_type = req.get_header_value("Content-Type");
+        DeliveryHeaders h{ghl_signature, wh_signature, std::nullopt, content_type};
+        if (req.has_header("Origin")) h.origin = origin;
+        Reply r = receive(req.body, h);
         res.status = r.status;
         if (r.retry_after_s > 0) res.set_header("Retry-After", std::to_string(r.retry_after_s));
         res.set_content(r.body.dump(), "application/json");

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -35,10 +36,13 @@ struct ReceiverOptions {
     std::string ed25519_public_pem = kGhlEd25519PublicKey;
     std::string rsa_public_pem = kGhlRsaPublicKey;
     /// Accept deliveries without a valid signature (--webhooks-insecure; local testing only).
+    /// Then a delivery must also be `Content-Type: application/json`, as GHL's are: a web page
+    /// can send a cross-site POST without asking first only as text/plain or a form, so this
+    /// (with the Origin rule below) keeps any page the user visits from posting fake events.
     bool insecure = false;
     std::size_t max_body = 256 * 1024;
     /// A delivery whose own timestamp is older than this is refused: deduplication no longer
-    /// remembers its twin (keep it equal to the store's Retention::max_age).
+    /// remembers its twin. The receiver never uses more than the store's dedupe_window().
     std::chrono::seconds max_age = std::chrono::hours(24 * 30);
     /// ... or further in the future than this (clock skew).
     std::chrono::seconds max_future = std::chrono::minutes(10);
@@ -46,6 +50,16 @@ struct ReceiverOptions {
     std::function<void(const Event&)> on_event;
     /// The clock (tests); empty: the system clock.
     std::function<std::chrono::system_clock::time_point()> now;
+};
+
+/// The request headers a delivery is judged by, besides its body.
+struct DeliveryHeaders {
+    std::string_view ghl_signature;  // X-GHL-Signature ("" when absent)
+    std::string_view wh_signature;   // X-WH-Signature ("" when absent)
+    /// Origin: GHL sends none; a browser always does on a cross-site POST. Any Origin but a
+    /// loopback one (a local test page) is refused, signed or not.
+    std::optional<std::string_view> origin;
+    std::string_view content_type = "application/json";
 };
 
 /// What a delivery is answered with.
@@ -64,10 +78,14 @@ class Receiver {
     Receiver(const Receiver&) = delete;
     Receiver& operator=(const Receiver&) = delete;
 
-    /// Handles one delivery: the raw body and the two signature headers ("" when absent).
-    /// Thread-safe; returns once the event is committed (or refused).
+    /// Handles one delivery: the raw body and its headers. Thread-safe; returns once the event
+    /// is committed (or refused).
+    Reply receive(std::string_view body, const DeliveryHeaders& headers);
+    /// receive() of a delivery as GHL makes it (JSON, no Origin) with these signature headers.
     Reply receive(std::string_view body, std::string_view ghl_signature,
-                  std::string_view wh_signature);
+                  std::string_view wh_signature) {
+        return receive(body, DeliveryHeaders{ghl_signature, wh_signature, std::nullopt});
+    }
 
     /// Mounts POST `path` on `http`.
     void mount(httplib::Server& http, const std::string& path = "/webhooks/ghl");
@@ -100,6 +118,15 @@ class Receiver {
 /// The fields of a delivery the store indexes (type, locationId, contact, GHL's timestamp), and
 /// its dedupe key. `body` must be a JSON object. Exposed for tests.
 Event describe(const json& body, std::string_view raw);
+
+/// Whether an Origin header value names this machine ("http://localhost:5173",
+/// "http://127.0.0.1", "http://[::1]:8080"): scheme, loopback host, optional port, nothing else.
+bool is_loopback_origin(std::string_view origin);
+
+/// When a delivery says it happened: its `timestamp` as ISO 8601 with a zone ("...Z",
+/// "...+02:00"), or as a number of milliseconds since the epoch (seconds below 10^11). nullopt
+/// when it is missing, another type, unparsable, or an ISO time without a zone.
+std::optional<std::chrono::system_clock::time_point> delivery_time(const json& body);
 
 /// ISO 8601 UTC "YYYY-MM-DDTHH:MM:SS.mmmZ".
 std::string iso_utc(std::chrono::system_clock::time_point t);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <stdexcept>
 
 #include "ghl/errors.hpp"
 
@@ -70,6 +71,55 @@ std::optional<std::int64_t> total_of(const nlohmann::json& response) {
 std::string scalar_text(const nlohmann::json& v) {
     if (v.is_string()) return v.get<std::string>();
     return v.dump();
+}
+
+constexpr std::size_t kMaxPositionText = 256;     // an id, a date or a sort value
+constexpr std::size_t kMaxSearchAfterValues = 8;  // GHL sends two (sort value, id)
+
+bool short_text(const nlohmann::json& v) {
+    return v.is_string() && v.get_ref<const std::string&>().size() <= kMaxPositionText;
+}
+bool count_at_least(const nlohmann::json& v, std::int64_t low) {
+    return v.is_number_integer() && v.get<std::int64_t>() >= low;
+}
+bool sort_value(const nlohmann::json& v) { return v.is_number() || short_text(v); }
+// searchAfter holds the last item's sort values as GHL sent them; an unset one is null.
+bool search_value(const nlohmann::json& v) { return v.is_null() || sort_value(v); }
+
+// The members a position of `style` may hold, and whether `value` fits member `key`. Anything
+// else (locationId, pageLimit, query, ...) is no page position: apply_position() would send it
+// to GHL as a request field.
+bool position_member_ok(Pagination style, const std::string& key, const nlohmann::json& value) {
+    switch (style) {
+        case Pagination::kNone:
+            // Listings GHL answers in one piece are paged by the tools: an offset into the
+            // list, or (list_appointments) the window's pinned "now" and the last item shown.
+            if (key == "offset") return count_at_least(value, 0);
+            if (key == "now" || key == "after") return value.is_number_integer();
+            if (key == "id") return short_text(value);
+            return false;
+        case Pagination::kPageLimit:
+            return key == "page" && count_at_least(value, 1);
+        case Pagination::kSearchAfter:
+            if (key != "searchAfter" || !value.is_array() || value.empty() ||
+                value.size() > kMaxSearchAfterValues)
+                return false;
+            for (const auto& v : value)
+                if (!search_value(v)) return false;
+            return true;
+        case Pagination::kStartAfterId:
+            if (key == "startAfter") return sort_value(value);
+            return key == "startAfterId" && short_text(value);
+        case Pagination::kStartAfterDate:
+            return key == "startAfterDate" && sort_value(value);
+        case Pagination::kLastMessageId:
+            return key == "lastMessageId" && short_text(value);
+        case Pagination::kSkipLimit:
+            return key == "skip" && count_at_least(value, 0);
+        case Pagination::kLimitOffset:
+            return key == "offset" && count_at_least(value, 0);
+    }
+    return false;
 }
 
 }  // namespace
@@ -160,11 +210,21 @@ Cursor decode_cursor(std::string_view text, std::string_view endpoint_id,
     const std::string expected = fingerprint(filters);
     const std::string got = j.contains("f") && j["f"].is_string() ? j["f"].get<std::string>() : "";
     if (expected != got) bad_cursor(endpoint_id, "was made for different filters");
+    if (!position_allowed(ep->pagination, j["p"])) {
+        bad_cursor(endpoint_id, "holds more than a page position");
+    }
     Cursor c;
     c.endpoint_id = std::string(endpoint_id);
     c.style = ep->pagination;
     c.position = std::move(j["p"]);
     return c;
+}
+
+bool position_allowed(Pagination style, const nlohmann::json& position) {
+    if (!position.is_object()) return false;
+    for (const auto& [key, value] : position.items())
+        if (!position_member_ok(style, key, value)) return false;
+    return true;
 }
 
 const nlohmann::json* page_items(const nlohmann::json& response, std::string_view items_key) {
@@ -254,6 +314,13 @@ std::optional<nlohmann::json> next_position(Pagination style, const nlohmann::js
 void apply_position(const Endpoint& endpoint, const nlohmann::json& position, Params& query,
                     nlohmann::json& body) {
     if (!position.is_object() || position.empty()) return;
+    // Only the members of the endpoint's own style reach the request, whatever made `position`:
+    // a page position never overrides locationId, pageLimit, query or any other field. Listings
+    // of kNone are paged by the tools, so none of their position goes to GHL.
+    if (endpoint.pagination == Pagination::kNone || !position_allowed(endpoint.pagination, position))
+        throw std::invalid_argument("page position " + position.dump() + " is not one of " +
+                                    std::string(endpoint.id) + "'s " +
+                                    std::string(to_string(endpoint.pagination)) + " positions");
     const bool in_body = endpoint.method == Method::kPost || endpoint.method == Method::kPut;
     for (const auto& [key, value] : position.items()) {
         if (in_body) {

@@ -35,8 +35,10 @@ struct Cursor {
 std::string encode_cursor(const Cursor& cursor, const nlohmann::json& filters = nullptr);
 
 /// Decodes a cursor made by encode_cursor() for `endpoint_id` and the same `filters`. Throws
-/// ApiError (ghl.invalid_argument) when it is malformed, made for another listing, or for other
-/// filters, with text telling the agent to start again without a cursor.
+/// ApiError (ghl.invalid_argument) when it is malformed, made for another listing, for other
+/// filters, or holds anything but a page position of the endpoint's style (position_allowed),
+/// with text telling the agent to start again without a cursor. The text is not authenticated:
+/// callers that take cursors from clients seal them first (tools/cursor.hpp).
 Cursor decode_cursor(std::string_view text, std::string_view endpoint_id,
                      const nlohmann::json& filters = nullptr);
 
@@ -62,8 +64,14 @@ std::optional<nlohmann::json> next_position(Pagination style, const nlohmann::js
                                             const nlohmann::json& response,
                                             const PageOptions& options);
 
+/// Whether `position` holds only the members of a `style` position (the Cursor::position list,
+/// with sane types and sizes; kNone: the tools' own "offset", or "now"/"after"/"id").
+bool position_allowed(Pagination style, const nlohmann::json& position);
+
 /// Adds a position to a request: into the JSON body for POST/PUT endpoints (searchAfter, page),
-/// into the query for GET/DELETE endpoints. A null or empty position adds nothing.
+/// into the query for GET/DELETE endpoints. A null or empty position adds nothing. Throws
+/// std::invalid_argument for a position that is not position_allowed() for the endpoint's style
+/// (or any position of a kNone endpoint): a position never sets other request fields.
 void apply_position(const Endpoint& endpoint, const nlohmann::json& position, Params& query,
                     nlohmann::json& body);
 

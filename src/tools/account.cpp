@@ -117,7 +117,8 @@ mcp::ToolHandler make_list_custom_fields(const Environment& env) {
         // Sent explicitly: which models GHL lists without it is not documented.
         const std::string model = arg_string(args, "model", "all");
         const json filters{{"locationId", location}, {"model", model}};
-        const auto offset = cursor_offset(args, "locations.custom_fields.list", filters);
+        const CursorScope cursors = cursor_scope(env, ctx, location);
+        const auto offset = cursor_offset(cursors, args, "locations.custom_fields.list", filters);
         const auto limit = static_cast<std::size_t>(arg_int(args, "limit", 100));
         json body = ghl.call(ctx, "locations.custom_fields.list", {{"locationId", location}},
                              {{"model", model}}, nullptr, location);
@@ -129,7 +130,8 @@ mcp::ToolHandler make_list_custom_fields(const Environment& env) {
             fields.push_back(std::move(out));
         }
         json page =
-            offset_page("customFields", fields, offset, limit, "locations.custom_fields.list", filters);
+            offset_page(cursors, "customFields", fields, offset, limit, "locations.custom_fields.list",
+                        filters);
         page["total"] = fields.size();
         return mcp::ToolResult::structured_result(std::move(page));
     };
@@ -140,7 +142,8 @@ mcp::ToolHandler make_list_users(const Environment& env) {
         auto& ghl = *env.ghl;
         const std::string location = ghl.location(args);
         const json filters{{"locationId", location}};
-        const auto offset = cursor_offset(args, "users.list", filters);
+        const CursorScope cursors = cursor_scope(env, ctx, location);
+        const auto offset = cursor_offset(cursors, args, "users.list", filters);
         const auto limit = static_cast<std::size_t>(arg_int(args, "limit", 100));
         json body = ghl.call(ctx, "users.list", {}, {{"locationId", location}}, nullptr, location);
         json users = json::array();
@@ -157,7 +160,7 @@ mcp::ToolHandler make_list_users(const Environment& env) {
             if (roles.is_object() && roles.contains("role") && roles["role"].is_string()) out["role"] = roles["role"];
             users.push_back(std::move(out));
         }
-        json page = offset_page("users", users, offset, limit, "users.list", filters);
+        json page = offset_page(cursors, "users", users, offset, limit, "users.list", filters);
         page["total"] = users.size();
         return mcp::ToolResult::structured_result(std::move(page));
     };
@@ -169,7 +172,8 @@ mcp::ToolHandler make_list_tags(const Environment& env) {
         const std::string location = ghl.location(args);
         const std::string query = lowercase(arg_string(args, "query"));
         const json filters{{"locationId", location}, {"query", query}};
-        const auto offset = cursor_offset(args, "locations.tags.list", filters);
+        const CursorScope cursors = cursor_scope(env, ctx, location);
+        const auto offset = cursor_offset(cursors, args, "locations.tags.list", filters);
         const auto limit = static_cast<std::size_t>(arg_int(args, "limit", 100));
         json body = ghl.call(ctx, "locations.tags.list", {{"locationId", location}}, {}, nullptr, location);
         json tags = json::array();
@@ -178,7 +182,7 @@ mcp::ToolHandler make_list_tags(const Environment& env) {
             if (!query.empty() && lowercase(string_of(out, "name")).find(query) == std::string::npos) continue;
             tags.push_back(std::move(out));
         }
-        json page = offset_page("tags", tags, offset, limit, "locations.tags.list", filters);
+        json page = offset_page(cursors, "tags", tags, offset, limit, "locations.tags.list", filters);
         page["total"] = tags.size();
         return mcp::ToolResult::structured_result(std::move(page));
     };
@@ -237,8 +241,8 @@ mcp::ToolHandler make_list_orders(const Environment& env) {
         ghl::PageOptions options;
         options.page_size = static_cast<int>(limit);
         options.items_key = "data";
-        Page page = fetch_page(ghl, ctx, "payments.orders.list", {}, std::move(query), nullptr, location,
-                               args, options, filters);
+        Page page = fetch_page(ghl, ctx, cursor_scope(env, ctx, location), "payments.orders.list", {},
+                               std::move(query), nullptr, args, options, filters);
         json items = json::array();
         for (const auto& o : page.items) {
             json out = shape_payment(o);
@@ -279,8 +283,8 @@ mcp::ToolHandler make_list_transactions(const Environment& env) {
         ghl::PageOptions options;
         options.page_size = static_cast<int>(limit);
         options.items_key = "data";
-        Page page = fetch_page(ghl, ctx, "payments.transactions.list", {}, std::move(query), nullptr,
-                               location, args, options, filters);
+        Page page = fetch_page(ghl, ctx, cursor_scope(env, ctx, location), "payments.transactions.list",
+                               {}, std::move(query), nullptr, args, options, filters);
         json items = json::array();
         for (const auto& t : page.items) {
             json out = shape_payment(t);

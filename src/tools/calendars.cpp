@@ -466,7 +466,8 @@ mcp::ToolHandler make_list_appointments(const Environment& env) {
         // appointment returned (start, id): the next page starts after it.
         json filters = {{"locationId", location}};
         copy_args(args, filters, {"calendarId", "userId", "startTime", "endTime"});
-        const json position = cursor_position(args, "calendars.events.list", filters);
+        const CursorScope cursors = cursor_scope(env, ctx, location);
+        const json position = cursor_position(cursors, args, "calendars.events.list", filters);
         // A cursor is only ever made by this handler; a member of the wrong type is ignored.
         const auto number_at = [&position](const char* key) -> std::optional<std::int64_t> {
             auto it = position.find(key);
@@ -521,10 +522,11 @@ mcp::ToolHandler make_list_appointments(const Environment& env) {
         std::string next;
         if (items.size() > limit) {
             const Item& last = items[limit - 1];
-            next = ghl::encode_cursor({"calendars.events.list",
-                                       ghl::Pagination::kNone,
-                                       {{"now", now}, {"after", last.utc}, {"id", last.id}}},
-                                      filters);
+            next = make_cursor(cursors,
+                               {"calendars.events.list",
+                                ghl::Pagination::kNone,
+                                {{"now", now}, {"after", last.utc}, {"id", last.id}}},
+                               filters);
         }
         return mcp::ToolResult::structured_result(
             list_output("appointments", std::move(out), next));

@@ -4,7 +4,9 @@
 #pragma once
 
 #include "mcp/registry.hpp"
+#include "tools/cursor.hpp"
 
+#include <any>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -38,6 +40,12 @@ struct Environment {
     std::shared_ptr<ReferenceCache> cache;
     /// The GHL webhook events received (list_recent_events, ghl://events/...); null: none kept.
     std::shared_ptr<events::EventStore> events;
+    /// Seals the listing tools' cursors (cursor.hpp). The App keys it from the MCP server's
+    /// requestState key; the default is a random key of this Environment's own.
+    std::shared_ptr<const CursorSeal> cursors = CursorSeal::random();
+    /// The API key name of a call's principal, which cursors are bound to ("" for unkeyed
+    /// callers). Set by the App, which knows what a principal is; empty: every caller is "".
+    std::function<std::string(const std::any& principal)> principal_name;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

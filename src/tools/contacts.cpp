@@ -382,7 +382,7 @@ mcp::ToolHandler make_search_contacts(const Environment& env) {
         json selection = json::object();
         copy_args(args, selection,
                   {"query", "email", "phone", "tag", "dateFrom", "dateTo", "locationId"});
-        Page page = fetch_page(ghl, ctx, "contacts.search", {}, {}, body, location, args,
+        Page page = fetch_page(ghl, ctx, cursor_scope(env, ctx, location), "contacts.search", {}, {}, body, args,
                                {.page_size = limit, .items_key = "contacts"}, selection);
         json contacts = json::array();
         for (const auto& c : page.items) contacts.push_back(shape_contact_brief(c));
@@ -548,8 +548,9 @@ mcp::ToolHandler make_contact_listing(const Environment& env, std::string_view e
         });
         const json filters = {{"contactId", id}, {"locationId", location}};
         const auto limit = static_cast<std::size_t>(arg_int(args, "limit", 20));
-        json page = offset_page(key, all, cursor_offset(args, endpoint, filters), limit, endpoint,
-                                filters);
+        const CursorScope cursors = cursor_scope(env, ctx, location);
+        json page = offset_page(cursors, key, all, cursor_offset(cursors, args, endpoint, filters),
+                                limit, endpoint, filters);
         page["total"] = all.size();
         return mcp::ToolResult::structured_result(std::move(page));
     };

@@ -149,8 +149,8 @@ mcp::ToolHandler make_search_conversations(const Environment& env) {
         options.page_size = static_cast<int>(limit);
         options.items_key = "conversations";
         options.sort_field = "lastMessageDate";
-        Page page = fetch_page(ghl, ctx, "conversations.search", {}, std::move(query), nullptr,
-                               location, args, options, filters);
+        Page page = fetch_page(ghl, ctx, cursor_scope(env, ctx, location), "conversations.search", {},
+                               std::move(query), nullptr, args, options, filters);
         json items = json::array();
         for (const auto& c : page.items) items.push_back(shape_conversation(c));
         return mcp::ToolResult::structured_result(
@@ -169,9 +169,9 @@ mcp::ToolHandler make_get_conversation_messages(const Environment& env) {
         options.items_key = "messages";  // {messages:[...]} or {messages:{messages:[...]}}
         json filters = {{"conversationId", conversation}};
         copy_args(args, filters, {"locationId"});
-        Page page = fetch_page(ghl, ctx, "conversations.messages.list",
-                               {{"conversationId", conversation}},
-                               {{"limit", std::to_string(limit)}}, nullptr, location, args, options,
+        Page page = fetch_page(ghl, ctx, cursor_scope(env, ctx, location),
+                               "conversations.messages.list", {{"conversationId", conversation}},
+                               {{"limit", std::to_string(limit)}}, nullptr, args, options,
                                filters);
         json items = json::array();
         for (const auto& m : page.items) items.push_back(shape_message(m));

@@ -178,8 +178,8 @@ mcp::ToolHandler make_search_opportunities(const Environment& env) {
         ghl::PageOptions options;
         options.page_size = static_cast<int>(limit);
         options.items_key = "opportunities";
-        Page page = fetch_page(ghl, ctx, "opportunities.search", {}, std::move(query), nullptr,
-                               location, args, options, filters);
+        Page page = fetch_page(ghl, ctx, cursor_scope(env, ctx, location), "opportunities.search", {},
+                               std::move(query), nullptr, args, options, filters);
         const json pipelines = page.items.empty() ? json::array() : pipelines_for_names(ghl, ctx, location);
         json items = json::array();
         for (const auto& o : page.items) items.push_back(shape_opportunity(o, pipelines, false));

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <stdexcept>
 
 namespace tools {
 
@@ -54,26 +55,46 @@ void copy_args(const json& args, json& out, std::initializer_list<std::string_vi
 
 // ---- Paging ---------------------------------------------------------------------------------
 
-json cursor_position(const json& args, std::string_view endpoint, const json& filters) {
+CursorScope cursor_scope(const Environment& env, const mcp::ToolContext& ctx, std::string location) {
+    if (!env.cursors) throw std::logic_error("tools::Environment has no cursor seal");
+    const json& params = ctx.params();
+    std::string tool;
+    if (params.is_object())
+        if (auto it = params.find("name"); it != params.end() && it->is_string())
+            tool = it->get<std::string>();
+    return {*env.cursors,
+            {std::move(tool), std::move(location),
+             env.principal_name ? env.principal_name(ctx.principal()) : std::string()}};
+}
+
+std::string make_cursor(const CursorScope& scope, const ghl::Cursor& cursor, const json& filters) {
+    return scope.seal.seal(ghl::encode_cursor(cursor, filters), scope.binding);
+}
+
+json cursor_position(const CursorScope& scope, const json& args, std::string_view endpoint,
+                     const json& filters) {
     auto cursor = arg_opt_string(args, "cursor");
     if (!cursor) return json::object();
+    const std::string inner = scope.seal.open(*cursor, scope.binding);  // ToolFailure when forged
     try {
-        return ghl::decode_cursor(*cursor, endpoint, filters).position;
+        return ghl::decode_cursor(inner, endpoint, filters).position;
     } catch (const ghl::ApiError& e) {
         throw ToolFailure(e.agent_text());
     }
 }
 
-Page fetch_page(GhlAccess& ghl, mcp::ToolContext& ctx, std::string_view endpoint,
-                const ghl::Params& path, ghl::Params query, json body, const std::string& location,
+Page fetch_page(GhlAccess& ghl, mcp::ToolContext& ctx, const CursorScope& scope,
+                std::string_view endpoint, const ghl::Params& path, ghl::Params query, json body,
                 const json& args, const ghl::PageOptions& options, const json& filters) {
     const auto& ep = ghl::endpoint(endpoint);
-    const json position = cursor_position(args, endpoint, filters);
+    const json position = cursor_position(scope, args, endpoint, filters);
     ghl::apply_position(ep, position, query, body);
     Page page;
-    page.response = ghl.call(ctx, endpoint, path, query, body, location);
+    page.response = ghl.call(ctx, endpoint, path, query, body, scope.binding.location);
     if (const json* items = ghl::page_items(page.response, options.items_key)) page.items = *items;
-    page.next_cursor = ghl::next_cursor(ep, position, page.response, options, filters);
+    if (auto next = ghl::next_position(ep.pagination, position, page.response, options))
+        page.next_cursor =
+            make_cursor(scope, {std::string(endpoint), ep.pagination, std::move(*next)}, filters);
     return page;
 }
 
@@ -88,14 +109,16 @@ json list_output(std::string_view key, json items, const std::string& next_curso
     return out;
 }
 
-std::size_t cursor_offset(const json& args, std::string_view endpoint, const json& filters) {
-    const json position = cursor_position(args, endpoint, filters);
+std::size_t cursor_offset(const CursorScope& scope, const json& args, std::string_view endpoint,
+                          const json& filters) {
+    const json position = cursor_position(scope, args, endpoint, filters);
     auto it = position.find("offset");
     return it != position.end() && it->is_number_unsigned() ? it->get<std::size_t>() : 0;
 }
 
-json offset_page(std::string_view key, const json& all, std::size_t offset, std::size_t limit,
-                 std::string_view endpoint, const json& filters) {
+json offset_page(const CursorScope& scope, std::string_view key, const json& all,
+                 std::size_t offset, std::size_t limit, std::string_view endpoint,
+                 const json& filters) {
     json items = json::array();
     for (std::size_t i = offset; i < all.size() && items.size() < limit; ++i) items.push_back(all[i]);
     std::string next;
@@ -104,7 +127,7 @@ json offset_page(std::string_view key, const json& all, std::size_t offset, std:
         c.endpoint_id = std::string(endpoint);
         c.style = ghl::endpoint(endpoint).pagination;  // kNone: GHL does not page these
         c.position = {{"offset", offset + items.size()}};
-        next = ghl::encode_cursor(c, filters);
+        next = make_cursor(scope, c, filters);
     }
     return list_output(key, std::move(items), next);
 }

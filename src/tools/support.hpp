@@ -14,6 +14,8 @@
 #include "ghl/http.hpp"
 #include "ghl/pagination.hpp"
 #include "mcp/context.hpp"
+#include "tools/catalog.hpp"
+#include "tools/cursor.hpp"
 #include "tools/ghl_access.hpp"
 
 #include <cstdint>
@@ -39,6 +41,23 @@ bool arg_bool(const json& args, std::string_view key, bool fallback);
 void copy_args(const json& args, json& out, std::initializer_list<std::string_view> keys);
 
 // ---- Paging ---------------------------------------------------------------------------------
+//
+// Every cursor a tool hands out is sealed (tools/cursor.hpp): bound to the tool, the sub-account
+// and the caller's API key, and unforgeable. Inside the seal it is bound to the endpoint and the
+// `filters` too (ghl::encode_cursor), and holds nothing but a page position of the endpoint's
+// style, so it can never change what the request asks GHL beyond "where the page starts".
+
+/// Where one call's cursors are valid: made with cursor_scope().
+struct CursorScope {
+    const CursorSeal& seal;
+    CursorBinding binding;
+};
+
+/// The cursor scope of the call `ctx` (its tool and principal) reading sub-account `location`.
+CursorScope cursor_scope(const Environment& env, const mcp::ToolContext& ctx, std::string location);
+
+/// The sealed nextCursor for `cursor` (made for `filters`, see ghl::encode_cursor).
+std::string make_cursor(const CursorScope& scope, const ghl::Cursor& cursor, const json& filters);
 
 struct Page {
     json items = json::array();  ///< the raw GHL items of this page
@@ -46,32 +65,36 @@ struct Page {
     json response;               ///< the whole GHL response (totals, meta)
 };
 
-/// One page of `endpoint` (any Pagination style), starting where args["cursor"] says (first page
-/// without one). `filters` are fingerprinted into the cursor so it cannot be replayed with other
-/// filters: pass the arguments that select the listing (not the cursor or the page size).
-Page fetch_page(GhlAccess& ghl, mcp::ToolContext& ctx, std::string_view endpoint,
-                const ghl::Params& path, ghl::Params query, json body, const std::string& location,
+/// One page of `endpoint` (any Pagination style) of the sub-account `scope.binding.location`,
+/// starting where args["cursor"] says (first page without one). `filters` are bound into the
+/// cursor so it cannot be replayed with other filters: pass the arguments that select the listing
+/// (not the cursor or the page size).
+Page fetch_page(GhlAccess& ghl, mcp::ToolContext& ctx, const CursorScope& scope,
+                std::string_view endpoint, const ghl::Params& path, ghl::Params query, json body,
                 const json& args, const ghl::PageOptions& options, const json& filters);
 
 /// {<key>: items, "count": n, "nextCursor": cursor|null} (+ "note" when there is more).
 json list_output(std::string_view key, json items, const std::string& next_cursor);
 
 /// Where the listing continues: the position in args["cursor"] ({} without one, the first page).
-/// Throws ToolFailure (the cursor error's agent text) when the cursor is not one of ours for
-/// `endpoint` and `filters`.
-json cursor_position(const json& args, std::string_view endpoint, const json& filters);
+/// Throws ToolFailure (an agent text saying to start without a cursor) when the cursor is not one
+/// this server sealed for `scope`, or not one of `endpoint` and `filters`.
+json cursor_position(const CursorScope& scope, const json& args, std::string_view endpoint,
+                     const json& filters);
 
 // Listings GHL answers in one piece (custom fields, users, tags, workflows, a contact's notes...)
-// are paged here by offset, with the same opaque cursor as GHL-paged ones: bound to `endpoint`
-// and `filters`, so it cannot be replayed on another listing or with other filters.
+// are paged here by offset, with the same sealed cursor as GHL-paged ones: bound to `scope`,
+// `endpoint` and `filters`, so it cannot be replayed on another listing or with other filters.
 
 /// The offset in args["cursor"] (0 without one). Call it before the GHL request where possible,
 /// so a cursor of another listing or other filters costs no request.
-std::size_t cursor_offset(const json& args, std::string_view endpoint, const json& filters);
+std::size_t cursor_offset(const CursorScope& scope, const json& args, std::string_view endpoint,
+                          const json& filters);
 /// list_output() of `limit` items of `all` from `offset`, with a cursor to the next offset when
 /// more are left.
-json offset_page(std::string_view key, const json& all, std::size_t offset, std::size_t limit,
-                 std::string_view endpoint, const json& filters);
+json offset_page(const CursorScope& scope, std::string_view key, const json& all,
+                 std::size_t offset, std::size_t limit, std::string_view endpoint,
+                 const json& filters);
 
 // ---- Shaping --------------------------------------------------------------------------------
 

@@ -29,7 +29,8 @@ mcp::ToolHandler make_list_workflows(const Environment& env) {
         // GHL returns every workflow at once; the cursor is an offset into the filtered list.
         json filters = {{"locationId", location}};
         copy_args(args, filters, {"nameContains"});
-        const std::size_t offset = cursor_offset(args, "workflows.list", filters);
+        const CursorScope cursors = cursor_scope(env, ctx, location);
+        const std::size_t offset = cursor_offset(cursors, args, "workflows.list", filters);
         const json body =
             ghl.call(ctx, "workflows.list", {}, {{"locationId", location}}, nullptr, location);
         json matching = json::array();
@@ -43,7 +44,7 @@ mcp::ToolHandler make_list_workflows(const Environment& env) {
             }
         }
         return mcp::ToolResult::structured_result(
-            offset_page("workflows", matching, offset, limit, "workflows.list", filters));
+            offset_page(cursors, "workflows", matching, offset, limit, "workflows.list", filters));
     };
 }
 

@@ -145,11 +145,125 @@ TEST_F(ReceiverTest, InsecureModeAcceptsUnsignedDeliveries) {
     EXPECT_EQ(r.receive(body("wh-3"), "", "").status, 200);
 }
 
+TEST_F(ReceiverTest, InsecureModeRefusesWhatAWebPageCanPost) {
+    ReceiverOptions o = options();
+    o.insecure = true;
+    Receiver r(store_, o);
+    using events::DeliveryHeaders;
+    const std::string b = body("wh-page");
+    // A page on any site can POST text/plain or a form cross-site without a preflight.
+    for (const char* type : {"text/plain", "application/x-www-form-urlencoded",
+                             "multipart/form-data; boundary=x", ""}) {
+        auto reply = r.receive(b, DeliveryHeaders{"", "", std::nullopt, type});
+        EXPECT_EQ(reply.status, 415) << type;
+        EXPECT_NE(reply.body["error"].get<std::string>().find("application/json"), std::string::npos);
+    }
+    for (const char* origin : {"https://evil.example", "null", "http://localhost.evil.example",
+                               "http://[::1]evil.example", "http://127.0.0.1.evil.example"}) {
+        auto reply = r.receive(b, DeliveryHeaders{"", "", origin, "application/json"});
+        EXPECT_EQ(reply.status, 403) << origin;
+        EXPECT_NE(reply.body["error"].get<std::string>().find("Origin"), std::string::npos);
+    }
+    EXPECT_EQ(store_.count(), 0u);
+    // A local test page, and a tool that sends JSON without Origin (curl), still get through.
+    EXPECT_EQ(r.receive(b, DeliveryHeaders{"", "", "http://localhost:5173",
+                                           "application/json; charset=utf-8"})
+                  .status,
+              200);
+    const std::string c = body("wh-curl");
+    EXPECT_EQ(r.receive(c, DeliveryHeaders{"", "", std::nullopt, "Application/JSON"}).status, 200);
+    EXPECT_EQ(store_.count(), 2u);
+}
+
+TEST_F(ReceiverTest, ASignedDeliveryFromAWebPageIsRefusedToo) {
+    Receiver r(store_, options());
+    const std::string b = body("wh-signed-page");
+    auto reply =
+        r.receive(b, events::DeliveryHeaders{sign(b), "", "https://evil.example", "text/plain"});
+    EXPECT_EQ(reply.status, 403);
+    // GHL's own shape: signed JSON without Origin.
+    EXPECT_EQ(r.receive(b, events::DeliveryHeaders{sign(b), "", std::nullopt, "application/json"})
+                  .status,
+              200);
+}
+
+TEST(WebhookOrigin, OnlySchemeLoopbackHostAndPortAreLoopback) {
+    for (const char* yes : {"http://localhost", "http://localhost:5173", "https://127.0.0.1",
+                            "http://127.8.9.10:80", "http://[::1]:8080", "http://LOCALHOST"})
+        EXPECT_TRUE(events::is_loopback_origin(yes)) << yes;
+    for (const char* no : {"null", "", "file://", "http://", "http://127.1", "http://128.0.0.1",
+                           "http://[::1]evil.com", "http://localhost:80x", "http://localhost/",
+                           "http://localhost.evil.com", "ftp://localhost", "http://127.0.0.256",
+                           "http://127.0.0.1.", "http://localhost:"})
+        EXPECT_FALSE(events::is_loopback_origin(no)) << no;
+}
+
+TEST_F(ReceiverTest, ADeliveryWithoutAUsableTimestampIsRefusedSoItCannotBeReplayedAsNew) {
+    // Before: a missing, numeric or zone-less timestamp meant "received now", so a captured
+    // signed body replayed after its twin left the store passed as a new event.
+    Receiver r(store_, options());
+    auto send = [&](const json& b) {
+        const std::string text = b.dump();
+        return r.receive(text, sign(text), "");
+    };
+    json base = json::parse(body("wh-ts"));
+    base.erase("timestamp");
+    auto missing = send(base);
+    EXPECT_EQ(missing.status, 400);
+    EXPECT_NE(missing.body["error"].get<std::string>().find("timestamp"), std::string::npos);
+    for (const json& bad : {json("2026-12-07T10:00:00"), json("yesterday"), json(nullptr),
+                            json(true), json(-5), json(1.5e9), json::array()}) {
+        json b = base;
+        b["timestamp"] = bad;
+        EXPECT_EQ(send(b).status, 400) << bad.dump();
+    }
+    EXPECT_EQ(store_.count(), 0u);
+
+    // Epoch milliseconds (or seconds) are an instant: checked like ISO times.
+    const auto now = std::chrono::system_clock::now();
+    const auto ms = [](std::chrono::system_clock::time_point t) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    };
+    json fresh = base;
+    fresh["webhookId"] = "wh-ms";
+    fresh["timestamp"] = ms(now);
+    EXPECT_EQ(send(fresh).status, 200);
+    json seconds = base;
+    seconds["webhookId"] = "wh-s";
+    seconds["timestamp"] = ms(now) / 1000;
+    EXPECT_EQ(send(seconds).status, 200);
+    json old = base;
+    old["webhookId"] = "wh-old-ms";
+    old["timestamp"] = ms(now - std::chrono::hours(24 * 31));
+    EXPECT_EQ(send(old).status, 400);
+    EXPECT_EQ(store_.count(), 2u);
+    const auto stored = store_.query({});
+    EXPECT_EQ(stored.back().occurred_at.back(), 'Z') << "a number is stored as ISO 8601 UTC";
+}
+
+TEST_F(ReceiverTest, NoDeliveryOlderThanTheStoresDedupeWindowIsAccepted) {
+    // Before: max_age was taken as configured, so a store keeping keys 1 day took a 2-day-old
+    // delivery whose twin it had already forgotten.
+    events::Retention keep_a_day;
+    keep_a_day.max_age = std::chrono::hours(24);
+    app::SqliteEventStore store(":memory:", keep_a_day);
+    ReceiverOptions o = options();
+    o.max_age = std::chrono::hours(24 * 30);
+    Receiver r(store, o);
+    const std::string old = body("wh-2d", "InboundMessage", now_iso(-std::chrono::hours(48)));
+    EXPECT_EQ(r.receive(old, sign(old), "").status, 400);
+    // Within the window less the allowed clock skew: accepted.
+    const std::string recent = body("wh-23h", "InboundMessage", now_iso(-std::chrono::hours(23)));
+    EXPECT_EQ(r.receive(recent, sign(recent), "").status, 200);
+    EXPECT_EQ(store.count(), 1u);
+}
+
 class FailingStore : public events::EventStore {
   public:
     events::Appended append(events::Event&) override { throw std::runtime_error("disk full"); }
     std::vector<events::Event> query(const events::EventQuery&) const override { return {}; }
     std::size_t count() const override { return 0; }
+    std::chrono::seconds dedupe_window() const override { return std::chrono::hours(24 * 30); }
 };
 
 TEST_F(ReceiverTest, AStoreFailureAnswers429SoGhlDeliversAgainLater) {

@@ -141,4 +141,46 @@ TEST(EventStore, RetentionDropsTheOldestByCountAndByAge) {
     EXPECT_EQ(kept.back().key, "w-5");
 }
 
+TEST(EventStore, KeysOfEventsTheCountCapRemovedAreStillDuplicatesUntilMaxAge) {
+    // Before: the count cap forgot a delivery with its event, so its replay (signature and
+    // timestamp still good) was stored again as new.
+    events::Retention r;
+    r.max_count = 3;
+    SqliteEventStore store(":memory:", r);
+    for (int i = 0; i < 6; ++i) {
+        Event e = make("w-" + std::to_string(i));
+        ASSERT_EQ(store.append(e), Appended::kStored);
+    }
+    EXPECT_EQ(store.prune(), 3u);
+    EXPECT_EQ(store.count(), 3u);
+    Event replay = make("w-0");
+    EXPECT_EQ(store.append(replay), Appended::kDuplicate);
+    EXPECT_EQ(store.count(), 3u);
+    Event fresh = make("w-new");
+    EXPECT_EQ(store.append(fresh), Appended::kStored);
+    EXPECT_EQ(store.dedupe_window(), r.max_age);
+}
+
+TEST(EventStore, RemovedKeysGoAtMaxAge) {
+    events::Retention r;
+    r.max_count = 1;
+    SqliteEventStore store(":memory:", r);
+    Event old = make("w-old");
+    old.received_at = events::iso_utc(std::chrono::system_clock::now() - r.max_age -
+                                      std::chrono::hours(1));
+    store.append(old);
+    Event newer = make("w-newer");
+    newer.received_at = events::iso_utc(std::chrono::system_clock::now() - std::chrono::hours(1));
+    store.append(newer);
+    Event now = make("w-now");
+    store.append(now);
+    EXPECT_EQ(store.prune(), 2u);
+    // w-old is past max_age: forgotten (the receiver refuses a delivery that old anyway);
+    // w-newer went by count: remembered.
+    Event again = make("w-old");
+    EXPECT_EQ(store.append(again), Appended::kStored);
+    Event newer_again = make("w-newer");
+    EXPECT_EQ(store.append(newer_again), Appended::kDuplicate);
+}
+
 }  // namespace

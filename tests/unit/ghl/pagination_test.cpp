@@ -57,6 +57,45 @@ TEST(Cursor, RejectsForeignTamperedOrMismatchedCursors) {
     expect_bad_cursor("c1." + std::string(5000, 'A'), "contacts.search", nullptr, "too long");
 }
 
+TEST(Cursor, HoldsNothingButAPagePositionOfItsStyle) {
+    // Before cursors were sealed a client could write these: every one reached GHL's request.
+    const json filters = {{"query", "smith"}};
+    for (const json& extra : {json{{"locationId", "other"}}, json{{"pageLimit", 1000}},
+                              json{{"query", "jones"}}, json{{"searchAfter", json::array({json::object()})}}}) {
+        json position = {{"searchAfter", {1, "x"}}};
+        position.update(extra);
+        const auto text = encode_cursor({"contacts.search", Pagination::kSearchAfter, position}, filters);
+        expect_bad_cursor(text, "contacts.search", filters, "more than a page position");
+    }
+    // The wrong member for the style, or a nonsensical value.
+    expect_bad_cursor(encode_cursor({"opportunities.search", Pagination::kStartAfterId, {{"page", 2}}}),
+                      "opportunities.search", nullptr, "more than a page position");
+    expect_bad_cursor(encode_cursor({"workflows.list", Pagination::kNone, {{"offset", -5}}}),
+                      "workflows.list", nullptr, "more than a page position");
+    EXPECT_TRUE(position_allowed(Pagination::kNone, {{"now", 1}, {"after", 2}, {"id", "e1"}}));
+    EXPECT_TRUE(position_allowed(Pagination::kPageLimit, {{"page", 3}}));
+    EXPECT_FALSE(position_allowed(Pagination::kPageLimit, {{"page", 0}}));
+    EXPECT_FALSE(position_allowed(Pagination::kLastMessageId, {{"lastMessageId", std::string(300, 'm')}}));
+}
+
+TEST(ApplyPosition, NeverSetsOtherRequestFields) {
+    Params query{{"location_id", "L"}};
+    json body;
+    EXPECT_THROW(apply_position(endpoint("opportunities.search"),
+                                json{{"startAfterId", "o1"}, {"location_id", "other"}}, query, body),
+                 std::invalid_argument);
+    EXPECT_EQ(query, (Params{{"location_id", "L"}}));
+    json search = {{"locationId", "L"}, {"pageLimit", 50}};
+    Params none;
+    EXPECT_THROW(apply_position(endpoint("contacts.search"),
+                                json{{"searchAfter", {5, "x"}}, {"pageLimit", 1000}}, none, search),
+                 std::invalid_argument);
+    EXPECT_EQ(search, (json{{"locationId", "L"}, {"pageLimit", 50}}));
+    // GHL does not page kNone listings: no position of theirs goes into a request.
+    EXPECT_THROW(apply_position(endpoint("workflows.list"), json{{"offset", 2}}, none, body),
+                 std::invalid_argument);
+}
+
 TEST(NextPosition, PageLimit) {
     PageOptions o{.page_size = 2, .items_key = "contacts"};
     json full = {{"contacts", {{{"id", "a"}}, {{"id", "b"}}}}, {"total", 5}};

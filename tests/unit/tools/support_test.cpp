@@ -2,6 +2,8 @@
 // paging, member accessors, text and channels.
 #include "tools/support.hpp"
 
+#include "ghl/pagination.hpp"
+
 #include <gtest/gtest.h>
 
 namespace tools {
@@ -62,20 +64,72 @@ TEST(SupportList, SaysHowToGetMore) {
 }
 
 TEST(SupportList, PagesAWholeListingByOffsetWithABoundCursor) {
+    const CursorSeal seal(std::string(32, 'k'));
+    const CursorScope scope{seal, {"list_workflows", "loc1", "key-a"}};
     const json all = json::array({"a", "b", "c", "d", "e"});
     const json filters = {{"locationId", "loc1"}};
-    EXPECT_EQ(cursor_offset(json::object(), "workflows.list", filters), 0u);
-    json first = offset_page("workflows", all, 0, 2, "workflows.list", filters);
+    EXPECT_EQ(cursor_offset(scope, json::object(), "workflows.list", filters), 0u);
+    json first = offset_page(scope, "workflows", all, 0, 2, "workflows.list", filters);
     EXPECT_EQ(first["workflows"], json::array({"a", "b"}));
     ASSERT_TRUE(first["nextCursor"].is_string());
     const json next_args = {{"cursor", first["nextCursor"]}};
-    EXPECT_EQ(cursor_offset(next_args, "workflows.list", filters), 2u);
-    EXPECT_THROW(cursor_offset(next_args, "workflows.list", {{"locationId", "loc2"}}), ToolFailure);
-    EXPECT_THROW(cursor_offset(next_args, "users.list", filters), ToolFailure);
-    json last = offset_page("workflows", all, 4, 2, "workflows.list", filters);
+    EXPECT_EQ(cursor_offset(scope, next_args, "workflows.list", filters), 2u);
+    EXPECT_THROW(cursor_offset(scope, next_args, "workflows.list", {{"locationId", "loc2"}}),
+                 ToolFailure);
+    EXPECT_THROW(cursor_offset(scope, next_args, "users.list", filters), ToolFailure);
+    json last = offset_page(scope, "workflows", all, 4, 2, "workflows.list", filters);
     EXPECT_EQ(last["workflows"], json::array({"e"}));
     EXPECT_TRUE(last["nextCursor"].is_null());
-    EXPECT_TRUE(offset_page("workflows", all, 9, 2, "workflows.list", filters)["workflows"].empty());
+    EXPECT_TRUE(
+        offset_page(scope, "workflows", all, 9, 2, "workflows.list", filters)["workflows"].empty());
+}
+
+std::string refusal(const CursorScope& scope, const json& args) {
+    try {
+        cursor_offset(scope, args, "workflows.list", {{"locationId", "loc1"}});
+    } catch (const ToolFailure& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "accepted " << args.dump();
+    return "";
+}
+
+TEST(SupportCursor, IsBoundToItsToolSubAccountAndKeyAndCannotBeForged) {
+    const CursorSeal seal(std::string(32, 'k'));
+    const CursorScope scope{seal, {"list_workflows", "loc1", "key-a"}};
+    const json filters = {{"locationId", "loc1"}};
+    const json all = json::array({"a", "b", "c"});
+    const std::string cursor = offset_page(scope, "workflows", all, 0, 1, "workflows.list", filters)["nextCursor"];
+    const json args = {{"cursor", cursor}};
+    ASSERT_EQ(cursor_offset(scope, args, "workflows.list", filters), 1u);
+
+    for (const CursorBinding& other : {CursorBinding{"list_users", "loc1", "key-a"},
+                                       CursorBinding{"list_workflows", "loc2", "key-a"},
+                                       CursorBinding{"list_workflows", "loc1", "key-b"},
+                                       CursorBinding{"list_workflows", "loc1", ""}}) {
+        const std::string text = refusal({seal, other}, args);
+        EXPECT_NE(text.find("[tools.invalid_cursor]"), std::string::npos) << text;
+        EXPECT_NE(text.find("no cursor"), std::string::npos) << text;
+        EXPECT_EQ(text.find("key-a"), std::string::npos) << "names no key: " << text;
+    }
+    // Another server secret (another process) does not open it either.
+    const CursorSeal other_key(std::string(32, 'q'));
+    EXPECT_FALSE(refusal({other_key, scope.binding}, args).empty());
+
+    // The cursor a client could write (unsealed), and a sealed one with its text changed.
+    const std::string unsealed = ghl::encode_cursor(
+        {"workflows.list", ghl::Pagination::kNone, {{"offset", 2}}}, filters);
+    EXPECT_NE(refusal(scope, {{"cursor", unsealed}}).find("not one this server returned"),
+              std::string::npos);
+    const std::string altered = seal.seal(unsealed, {"list_workflows", "loc1", "key-b"});
+    EXPECT_NE(refusal(scope, {{"cursor", altered}}).find("was altered"), std::string::npos);
+    std::string flipped = cursor;
+    flipped[5] = flipped[5] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(refusal(scope, {{"cursor", flipped}}).empty());
+    EXPECT_FALSE(refusal(scope, {{"cursor", cursor.substr(0, cursor.find('.', 3))}}).empty());
+    EXPECT_FALSE(refusal(scope, {{"cursor", "c2." + std::string(7000, 'A')}}).empty());
+
+    EXPECT_THROW(CursorSeal(std::string(16, 'k')), std::invalid_argument);
 }
 
 TEST(SupportShaping, ReadsMembersGhlMaySendOddly) {
