@@ -559,6 +559,30 @@ TEST_F(VoiceHttp, RetellConversationSaysWhatGetAppointmentShows) {
     EXPECT_EQ(booked(), before + 2);
 }
 
+TEST_F(VoiceHttp, RescheduleThereAndBackTwiceMovesItEachTime) {
+    start();
+    const auto slots = free_slots(2);
+    json booked_now = body_of(vapi(vapi_body("call-move", {{"tc-move-0", "book_appointment", booking(slots[0])}})));
+    const std::string id = booked_now["results"][0]["metadata"]["data"]["appointment"].value("id", "");
+    ASSERT_FALSE(id.empty()) << booked_now.dump();
+    int n = 0;
+    for (int round = 0; round < 2; ++round) {
+        for (const std::string& to : {slots[1], slots[0]}) {
+            SCOPED_TRACE("round " + std::to_string(round) + " to " + to);
+            json b = body_of(vapi(vapi_body("call-move", {{"tc-move-" + std::to_string(++n), "reschedule_appointment",
+                                                             {{"appointmentId", id}, {"startTime", to}}}})));
+            const std::string said = b["results"][0].value("result", "");
+            auto shown = app_->call("get_appointment", {{"appointmentId", id}});
+            ASSERT_FALSE(shown.is_error) << shown.result.dump();
+            const std::string start_time = shown.result["appointment"].value("startTime", "");
+            EXPECT_EQ(start_time, to) << "the move was not made: " << said;
+            auto at = voice::spoken_time(start_time);
+            ASSERT_TRUE(at);
+            EXPECT_EQ(said.rfind("The appointment is moved to " + *at + ".", 0), 0u) << said;
+        }
+    }
+}
+
 TEST_F(VoiceHttp, TheSameToolCallIdWithOtherArgumentsIsANewAction) {
     start();
     const auto slots = free_slots(2);
