@@ -369,6 +369,8 @@ voice::VoiceOptions App::voice_options() const {
     voice::VoiceOptions o;
     o.tools = tools::composite_toolsets().at("voice");
     o.budget = config_.voice_budget;
+    o.retry_window = config_.voice_retry_window;
+    o.max_calls_per_request = config_.voice_max_calls;
     o.vapi_secret = config_.vapi_secret;
     o.vapi_hmac_secret = config_.vapi_hmac_secret;
     o.retell_api_key = config_.retell_api_key;
