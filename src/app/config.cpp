@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -46,6 +47,26 @@ static std::string trim(std::string s) {
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
     return s.substr(i);
 }
+
+namespace {
+/// A number within [lo, hi], or an error naming the variable, the range and the value given.
+double parse_number(const std::string& text, const char* variable, double lo, double hi, const char* example) {
+    double v = 0;
+    std::size_t used = 0;
+    try {
+        v = std::stod(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size() || !(v >= lo && v <= hi)) {
+        char range[64];
+        std::snprintf(range, sizeof range, "between %g and %g", lo, hi);
+        throw std::runtime_error(std::string(variable) + " must be " + range + ", " + example + " (got \"" +
+                                 text.substr(0, 32) + "\")");
+    }
+    return v;
+}
+}  // namespace
 
 std::chrono::milliseconds parse_voice_budget(const std::string& seconds) {
     double v = 0;
@@ -92,6 +113,16 @@ void apply_environment(Config& c, const EnvLookup& env) {
     if (auto v = env("GHL_MCP_VAPI_HMAC_SECRET")) c.vapi_hmac_secret = trim(*v);
     if (auto v = env("GHL_MCP_RETELL_API_KEY")) c.retell_api_key = trim(*v);
     if (auto v = env("GHL_MCP_VOICE_BUDGET"); v && !trim(*v).empty()) c.voice_budget = parse_voice_budget(trim(*v));
+    if (auto v = env("GHL_MCP_VOICE_RETRY_WINDOW"); v && !trim(*v).empty())
+        c.voice_retry_window = std::chrono::milliseconds(
+            static_cast<long long>(parse_number(trim(*v), "GHL_MCP_VOICE_RETRY_WINDOW", 0, 60, "seconds, e.g. 10") * 1000));
+    if (auto v = env("GHL_MCP_VOICE_MAX_CALLS"); v && !trim(*v).empty()) {
+        const double n = parse_number(trim(*v), "GHL_MCP_VOICE_MAX_CALLS", 1, 100, "a whole number, e.g. 10");
+        if (n != static_cast<double>(static_cast<std::size_t>(n)))
+            throw std::runtime_error("GHL_MCP_VOICE_MAX_CALLS must be a whole number between 1 and 100, e.g. 10 (got \"" +
+                                     trim(*v).substr(0, 32) + "\")");
+        c.voice_max_calls = static_cast<std::size_t>(n);
+    }
     if (c.events_db.empty()) c.events_db = env("GHL_MCP_EVENTS_DB").value_or("");
     if (c.webhook_public_key_file.empty()) c.webhook_public_key_file = env("GHL_MCP_WEBHOOK_PUBLIC_KEY").value_or("");
     if (c.webhook_rsa_key_file.empty()) c.webhook_rsa_key_file = env("GHL_MCP_WEBHOOK_RSA_KEY").value_or("");

@@ -68,6 +68,11 @@ struct Config {
     std::string retell_api_key;    // GHL_MCP_RETELL_API_KEY: verifies X-Retell-Signature
     /// GHL_MCP_VOICE_BUDGET / --voice-budget (seconds): a voice request answers within this.
     std::chrono::milliseconds voice_budget{2500};
+    /// GHL_MCP_VOICE_RETRY_WINDOW (seconds, 0 to 60): the same tool + arguments under a new tool
+    /// call id is answered from memory this long after the first answer (a platform's retry).
+    std::chrono::milliseconds voice_retry_window{10000};
+    /// GHL_MCP_VOICE_MAX_CALLS (1 to 100): calls one voice request may carry.
+    std::size_t voice_max_calls = 10;
     // GHL webhooks in (POST /webhooks/ghl on the HTTP server) and the event store behind
     // list_recent_events and ghl://events/...
     /// GHL_MCP_EVENTS_DB / --events-db: the SQLite event store ("off": none). Default:

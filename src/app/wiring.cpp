@@ -413,9 +413,15 @@ voice::VoiceOptions App::voice_options() const {
     voice::VoiceOptions o;
     o.tools = tools::composite_toolsets().at("voice");
     o.budget = config_.voice_budget;
+    o.retry_window = config_.voice_retry_window;
+    o.max_calls_per_request = config_.voice_max_calls;
     o.vapi_secret = config_.vapi_secret;
     o.vapi_hmac_secret = config_.vapi_hmac_secret;
     o.retell_api_key = config_.retell_api_key;
+    // The voice routes live on the same HTTP server: the same Host/Origin rule as /mcp.
+    o.listen_host = config_.http_host;
+    o.allowed_hosts = config_.allowed_hosts;
+    o.allowed_origins = config_.allowed_origins;
     o.authenticate = authenticator();
     // A platform credential acts for the operator's voice agent: any sub-account, and (enforced
     // by the voice service) only the voice toolset. The name cannot collide with a key's name.

@@ -28,6 +28,9 @@ struct VoiceRequest {
     std::string call_id;       // the phone/web call (Vapi message.call.id, Retell call.call_id)
     std::string caller_number; // Vapi customer.number, Retell from_number (E.164), else empty
     std::vector<ToolCall> calls;
+    /// Set by the door for a signed request: the verified signature. A platform resends an
+    /// attempt byte for byte (same signature); a new attempt is signed anew.
+    std::string attempt;
 };
 
 /// Parses a Vapi server message. `type` is set to message.type ("tool-calls", "status-update",

@@ -10,14 +10,10 @@
 #include "voice/speech.hpp"
 
 #include <any>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace httplib {
@@ -30,18 +26,36 @@ struct VoiceOptions {
     /// The voice toolset (the catalog's "voice"): the only tools a platform credential may call.
     std::vector<std::string> tools;
     /// Time one voice request may take; past it, unfinished calls answer a speakable failure
-    /// (and keep running, so a retry gets their result).
+    /// (started ones keep running, so a retry gets their result; queued ones never start).
     std::chrono::milliseconds budget{2500};
-    /// A write answered within this window is answered again, not repeated, for the same call
-    /// id + tool call id or the same tool + arguments (and credential).
+    /// A write answered within this window is answered again, not repeated, when the platform
+    /// resends *the same attempt*: the same call id + tool call id (or the same signed request)
+    /// with the same arguments (and credential).
     std::chrono::milliseconds idempotency_ttl{std::chrono::minutes(5)};
+    /// The same tool + arguments (and credential) under another tool call id is the same attempt
+    /// only while the first runs or for this long after it answered (a platform retrying under a
+    /// new id comes within seconds); later it is a deliberate repeat and runs again.
+    std::chrono::milliseconds retry_window{std::chrono::seconds(10)};
     /// A failed write is remembered this long (platform retries come within seconds; a person
     /// asking again later gets a fresh attempt).
     std::chrono::milliseconds failed_write_ttl{std::chrono::seconds(30)};
     /// Free slots are reused this long (dropped at once by any booking change).
     std::chrono::milliseconds slot_ttl{std::chrono::seconds(30)};
-    /// Calls running at once across requests; more get a speakable "busy" failure.
+    /// Calls running or queued at once across requests; more get a speakable "busy" failure.
     std::size_t max_in_flight = 256;
+    /// Calls one request may carry (a Vapi toolCallList); the rest get a speakable refusal.
+    std::size_t max_calls_per_request = 10;
+    /// Remembered writes (de-duplication) and verified signatures kept at most; the oldest
+    /// finished ones are forgotten first.
+    std::size_t max_remembered = 4096;
+    /// How long ~VoiceService waits for running calls before abandoning them (with a log line).
+    std::chrono::milliseconds shutdown_wait{std::chrono::seconds(10)};
+
+    /// The Host/Origin rule of the HTTP server (see mcp::origin_problem): its listen host and
+    /// the extra Host names / Origins it accepts besides loopback ones.
+    std::string listen_host = "127.0.0.1";
+    std::vector<std::string> allowed_hosts;
+    std::vector<std::string> allowed_origins;
 
     /// Vapi: the X-Vapi-Secret value (also accepted as Authorization: Bearer).
     std::string vapi_secret;
@@ -65,6 +79,7 @@ struct CallResult {
     bool ok = false;
     bool timed_out = false;
     bool replayed = false;       // answered from an earlier identical write (idempotency)
+    bool not_started = false;    // its request's deadline passed before it started: nothing ran
     std::string say;             // one speakable line (the result, or why it failed)
     json refs = json::object();  // ids for follow-up calls
     json data;                   // the tool's structured result (ok only)
@@ -73,7 +88,7 @@ struct CallResult {
 class VoiceService {
 public:
     VoiceService(mcp::Server& server, VoiceOptions options);
-    /// Waits for calls still running past their deadline.
+    /// Stops queued calls and waits up to shutdown_wait for running ones, then abandons them.
     ~VoiceService();
     VoiceService(const VoiceService&) = delete;
     VoiceService& operator=(const VoiceService&) = delete;
@@ -94,31 +109,19 @@ public:
 
     struct Counters {
         std::uint64_t calls = 0, dispatched = 0, replayed = 0, timed_out = 0, slot_hits = 0;
+        std::uint64_t not_started = 0;  // queued calls whose request's deadline passed first
+        std::uint64_t remembered = 0;   // keys of writes held for de-duplication right now
     };
     Counters counters() const;
 
 private:
     struct Entry;
     struct Job;
+    struct Core;
 
-    CallResult dispatch(const std::string& name, const json& arguments, const std::any& principal);
-    void work(std::vector<Job> jobs);
-    void prune_locked(std::chrono::steady_clock::time_point now);
-
-    mcp::Server& server_;
-    VoiceOptions options_;
-
-    mutable std::mutex mu_;
-    std::unordered_map<std::string, std::shared_ptr<Entry>> writes_;  // idempotency keys
-    std::unordered_map<std::string, std::shared_ptr<Entry>> slots_;   // free-slot answers
-    std::uint64_t slot_generation_ = 0;
-    std::chrono::steady_clock::time_point last_prune_{};
-    Counters counters_;
-
-    std::mutex workers_mu_;
-    std::condition_variable workers_cv_;
-    std::size_t in_flight_ = 0;
-    std::atomic<std::int64_t> rpc_id_{0};
+    // Everything a worker touches lives in Core, which workers share: a worker abandoned at
+    // shutdown (see shutdown_wait) never outlives the state it writes to.
+    std::shared_ptr<Core> core_;
 };
 
 }  // namespace voice

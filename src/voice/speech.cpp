@@ -225,4 +225,11 @@ std::string speak_timeout(const std::string& tool, bool write) {
            " in time; please ask me again in a moment.";
 }
 
+std::string speak_not_started(const std::string& tool, bool write) {
+    if (!write) return speak_timeout(tool, false);
+    // True to the letter: the call never reached GHL, so the caller must not hear "done".
+    return std::string("I ran out of time before I could ") + attempt(tool) +
+           ", so nothing has been done yet; please ask me again.";
+}
+
 }  // namespace voice

@@ -24,6 +24,8 @@ Speech speak_result(const std::string& tool, const json& structured);
 std::string speak_error(const std::string& tool, std::string_view reason);
 /// The line when a call's deadline passed before it finished.
 std::string speak_timeout(const std::string& tool, bool write);
+/// The line when a call's deadline passed before it even started: nothing was done.
+std::string speak_not_started(const std::string& tool, bool write);
 
 /// "Tuesday March 3 at 10:30 AM" for an ISO 8601 time ("2026-03-03T10:30:00-05:00"), read in the
 /// offset it carries; nullopt when it is not one.

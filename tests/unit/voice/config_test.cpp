@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <vector>
 
 namespace {
 
@@ -43,6 +44,30 @@ TEST(VoiceConfig, ABadBudgetIsAnErrorNamingTheVariable) {
     app::Config unset;
     app::apply_environment(unset, env_of({{"GHL_MCP_VOICE_BUDGET", " "}}));
     EXPECT_EQ(unset.voice_budget, std::chrono::milliseconds(2500)) << "empty means unset";
+}
+
+TEST(VoiceConfig, RetryWindowAndCallCapFromTheEnvironment) {
+    app::Config c;
+    EXPECT_EQ(c.voice_retry_window, std::chrono::milliseconds(10000));
+    EXPECT_EQ(c.voice_max_calls, 10u);
+    app::apply_environment(c, env_of({{"GHL_MCP_VOICE_RETRY_WINDOW", "2.5"}, {"GHL_MCP_VOICE_MAX_CALLS", "3"}}));
+    EXPECT_EQ(c.voice_retry_window, std::chrono::milliseconds(2500));
+    EXPECT_EQ(c.voice_max_calls, 3u);
+    const std::vector<std::pair<const char*, const char*>> bad = {
+        {"GHL_MCP_VOICE_RETRY_WINDOW", "61"}, {"GHL_MCP_VOICE_RETRY_WINDOW", "soon"},
+        {"GHL_MCP_VOICE_MAX_CALLS", "0"},     {"GHL_MCP_VOICE_MAX_CALLS", "2.5"},
+        {"GHL_MCP_VOICE_MAX_CALLS", "1000"}};
+    for (const auto& [name, value] : bad) {
+        app::Config d;
+        try {
+            app::apply_environment(d, env_of({{name, value}}));
+            ADD_FAILURE() << name << " accepted " << value;
+        } catch (const std::runtime_error& e) {
+            const std::string what = e.what();
+            EXPECT_NE(what.find(name), std::string::npos) << what;
+            EXPECT_NE(what.find(std::string("\"") + value + "\""), std::string::npos) << what;
+        }
+    }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 
 namespace {
@@ -38,23 +39,36 @@ class VoiceHttp : public ::testing::Test {
 protected:
     void SetUp() override {}
 
-    void start(std::chrono::milliseconds budget = 2500ms) {
+    /// `credentials`: the platform secrets and the keys file (false: none at all, as a first
+    /// try through a tunnel has). `tune` adjusts the voice options before the service is built.
+    void start(std::chrono::milliseconds budget = 2500ms, bool credentials = true,
+               const std::function<void(voice::VoiceOptions&)>& tune = {},
+               std::vector<std::string> allowed_hosts = {}) {
         keys_path_ = dir_.file("keys.db");
         store_ = std::make_unique<app::KeyStore>(keys_path_, /*create=*/true);
         app::Config c;
         c.sandbox = true;
         c.log_level = "off";
         c.http = true;
-        c.api_keys_file = keys_path_;
         c.surface.toolsets = {"all"};
-        c.vapi_secret = kVapiSecret;
-        c.vapi_hmac_secret = kVapiHmac;
-        c.retell_api_key = kRetellKey;
+        c.allowed_hosts = std::move(allowed_hosts);
+        if (credentials) {
+            c.api_keys_file = keys_path_;
+            c.vapi_secret = kVapiSecret;
+            c.vapi_hmac_secret = kVapiHmac;
+            c.retell_api_key = kRetellKey;
+        }
         c.voice_budget = budget;
         app_ = std::make_unique<app::App>(c);
         reader_key_ = store_->create("reader", {}, {}, /*read_only=*/true);
         desk_key_ = store_->create("desk", {}, {}, /*read_only=*/false);
-        voice_ = app_->make_voice();
+        if (tune) {
+            voice::VoiceOptions vo = app_->voice_options();
+            tune(vo);
+            voice_ = std::make_shared<voice::VoiceService>(app_->server(), std::move(vo));
+        } else {
+            voice_ = app_->make_voice();
+        }
         mcp::HttpOptions o;
         o.host = "127.0.0.1";
         o.port = 0;
@@ -79,6 +93,7 @@ protected:
 
     ghlsim::Simulator& sim() { return *app_->sandbox(); }
     int booked() { return sim().counters().appointments_created; }
+    int notes() { return sim().counters().notes_created; }
 
     httplib::Result post(const std::string& path, const std::string& body, httplib::Headers h,
                          const std::string& content_type = "application/json") {
@@ -128,6 +143,15 @@ protected:
         EXPECT_FALSE(out.is_error || out.result["slots"].empty()) << out.result.dump();
         return out.result["slots"].empty() ? std::string() : out.result["slots"][0]["start"].get<std::string>();
     }
+    std::vector<std::string> free_slots(std::size_t n) {
+        auto out = app_->call("get_free_slots", slot_args());
+        std::vector<std::string> starts;
+        for (const auto& slot : out.result["slots"])
+            if (starts.size() < n) starts.push_back(slot["start"]);
+        EXPECT_EQ(starts.size(), n) << out.result.dump();
+        return starts;
+    }
+    json note(const std::string& text) { return {{"contactId", contact_id()}, {"body", text}}; }
     json booking(const std::string& start) {
         return {{"calendarId", calendar_id()}, {"contactId", contact_id()}, {"startTime", start}};
     }
@@ -432,6 +456,374 @@ TEST_F(VoiceHttp, FreeSlotsComeFromTheCacheUntilABookingDropsThem) {
     json third = body_of(vapi(vapi_body("call-slots", {{"s3", "get_free_slots", args}})));
     EXPECT_FALSE(sim().requests().empty()) << "asked GHL again";
     EXPECT_NE(third["results"][0]["metadata"]["data"]["slots"][0]["start"], start_iso);
+}
+
+// ---- What the agent says is true ------------------------------------------------------------
+
+/// One conversational turn: what the agent says, and the structured result it is about.
+struct Turn {
+    std::string said;
+    json data;
+};
+
+/// Book -> cancel -> book again ("actually, keep it"), then reschedule there and back twice,
+/// each turn a new tool call (as a model makes them, seconds apart at most). After each turn
+/// the line the agent says must match what GHL now holds for that appointment.
+void conversation(VoiceHttp& t, const std::function<Turn(const std::string&, const json&)>& turn,
+                  const std::function<json(const std::string&)>& get_appointment,
+                  const std::vector<std::string>& slots, const json& base_booking) {
+    ASSERT_EQ(slots.size(), 2u);
+    auto check = [&](const Turn& x, const char* step) {
+        SCOPED_TRACE(step);
+        ASSERT_TRUE(x.data.contains("appointment")) << x.said << " " << x.data.dump();
+        const std::string id = x.data["appointment"].value("id", "");
+        ASSERT_FALSE(id.empty()) << x.data.dump();
+        const json shown = get_appointment(id);
+        const bool cancelled = shown.value("status", "") == "cancelled";
+        EXPECT_EQ(x.said.find("cancelled") != std::string::npos, cancelled) << x.said << " vs " << shown.dump();
+        auto at = voice::spoken_time(shown.value("startTime", ""));
+        ASSERT_TRUE(at) << shown.dump();
+        EXPECT_NE(x.said.find(*at), std::string::npos) << x.said << " vs " << shown.dump();
+    };
+    (void)t;
+    json book = base_booking;
+    book["startTime"] = slots[0];
+    Turn booked = turn("book_appointment", book);
+    check(booked, "book 1");
+    const std::string first = booked.data["appointment"].value("id", "");
+    check(turn("cancel_appointment", {{"appointmentId", first}}), "cancel");
+    // "Actually, keep it": the same words as the first booking, a new action.
+    Turn again = turn("book_appointment", book);
+    check(again, "book again");
+    const std::string id = again.data["appointment"].value("id", "");
+    EXPECT_NE(id, first) << "the cancelled appointment is not the booking the caller now has";
+    for (int round = 0; round < 2; ++round) {
+        SCOPED_TRACE("round " + std::to_string(round));
+        check(turn("reschedule_appointment", {{"appointmentId", id}, {"startTime", slots[1]}}), "there");
+        check(turn("reschedule_appointment", {{"appointmentId", id}, {"startTime", slots[0]}}), "back");
+    }
+}
+
+TEST_F(VoiceHttp, VapiConversationSaysWhatGetAppointmentShows) {
+    start();
+    const auto slots = free_slots(2);
+    const int before = booked();
+    int n = 0;
+    auto turn = [&](const std::string& name, const json& args) {
+        const std::string tc = "tc-conv-" + std::to_string(++n);
+        json b = body_of(vapi(vapi_body("call-conversation", {{tc, name, args}})));
+        const json& r = b["results"][0];
+        EXPECT_TRUE(r.contains("result")) << b.dump();
+        EXPECT_EQ(r["toolCallId"], tc);
+        const std::string line = r.value("result", "");
+        return Turn{line.substr(0, line.find(" Details: ")), r.contains("metadata") ? r["metadata"]["data"] : json()};
+    };
+    // get_appointment through the voice door too, with an API key (it is not a voice tool).
+    auto get_appointment = [&](const std::string& id) {
+        json b = body_of(vapi(vapi_body("call-conversation", {{"tc-get-" + std::to_string(++n), "get_appointment",
+                                                                {{"appointmentId", id}}}}),
+                              {{"Authorization", "Bearer " + desk_key_}}));
+        EXPECT_TRUE(b["results"][0].contains("result")) << b.dump();
+        return b["results"][0]["metadata"]["data"]["appointment"];
+    };
+    conversation(*this, turn, get_appointment, slots, booking(""));
+    EXPECT_EQ(booked(), before + 2);
+}
+
+TEST_F(VoiceHttp, RetellConversationSaysWhatGetAppointmentShows) {
+    start();
+    const auto slots = free_slots(2);
+    const int before = booked();
+    std::int64_t ts = voice::now_epoch_ms();
+    int n = 0;
+    // Turns alternate between Retell's default payload and its args-only one.
+    auto turn = [&](const std::string& name, const json& args) {
+        json r;
+        if (++n % 2) {
+            json body = json::parse(payload_text("retell_function_call.json"));
+            body["name"] = name;
+            body["args"] = args;
+            r = body_of(retell("/voice/retell", body.dump(), ++ts));
+        } else {
+            r = body_of(retell("/voice/retell/" + name, args.dump(), ++ts));
+        }
+        EXPECT_EQ(r["ok"], true) << r.dump();
+        return Turn{r.value("say", ""), r.contains("result") ? r["result"] : json()};
+    };
+    auto get_appointment = [&](const std::string& id) {  // the simulator's record, through the tool
+        auto out = app_->call("get_appointment", {{"appointmentId", id}});
+        EXPECT_FALSE(out.is_error) << out.result.dump();
+        return out.result["appointment"];
+    };
+    conversation(*this, turn, get_appointment, slots, booking(""));
+    EXPECT_EQ(booked(), before + 2);
+}
+
+TEST_F(VoiceHttp, RescheduleThereAndBackTwiceMovesItEachTime) {
+    start();
+    const auto slots = free_slots(2);
+    json booked_now = body_of(vapi(vapi_body("call-move", {{"tc-move-0", "book_appointment", booking(slots[0])}})));
+    const std::string id = booked_now["results"][0]["metadata"]["data"]["appointment"].value("id", "");
+    ASSERT_FALSE(id.empty()) << booked_now.dump();
+    int n = 0;
+    for (int round = 0; round < 2; ++round) {
+        for (const std::string& to : {slots[1], slots[0]}) {
+            SCOPED_TRACE("round " + std::to_string(round) + " to " + to);
+            json b = body_of(vapi(vapi_body("call-move", {{"tc-move-" + std::to_string(++n), "reschedule_appointment",
+                                                             {{"appointmentId", id}, {"startTime", to}}}})));
+            const std::string said = b["results"][0].value("result", "");
+            auto shown = app_->call("get_appointment", {{"appointmentId", id}});
+            ASSERT_FALSE(shown.is_error) << shown.result.dump();
+            const std::string start_time = shown.result["appointment"].value("startTime", "");
+            EXPECT_EQ(start_time, to) << "the move was not made: " << said;
+            auto at = voice::spoken_time(start_time);
+            ASSERT_TRUE(at);
+            EXPECT_EQ(said.rfind("The appointment is moved to " + *at + ".", 0), 0u) << said;
+        }
+    }
+}
+
+TEST_F(VoiceHttp, TheSameToolCallIdWithOtherArgumentsIsANewAction) {
+    start();
+    const auto slots = free_slots(2);
+    const int before = booked();
+    json a = body_of(vapi(vapi_body("call-same-id", {{"tc-same", "book_appointment", booking(slots[0])}})));
+    json b = body_of(vapi(vapi_body("call-same-id", {{"tc-same", "book_appointment", booking(slots[1])}})));
+    ASSERT_TRUE(b["results"][0].contains("result")) << b.dump();
+    EXPECT_NE(a["results"][0]["metadata"]["data"]["appointment"]["id"],
+              b["results"][0]["metadata"]["data"]["appointment"]["id"]);
+    EXPECT_EQ(b["results"][0]["metadata"]["data"]["appointment"]["startTime"], slots[1]) << b.dump();
+    EXPECT_EQ(booked(), before + 2);
+}
+
+TEST_F(VoiceHttp, ARepeatAfterTheRetryWindowIsANewActionButTheSameAttemptIsNot) {
+    start(2500ms, true, [](voice::VoiceOptions& o) { o.retry_window = 300ms; });
+    const int before = notes();
+    const json args = note("Caller asked for a call back");
+    auto send = [&](const std::string& tc) {
+        json b = body_of(vapi(vapi_body("call-window", {{tc, "add_contact_note", args}})));
+        EXPECT_TRUE(b["results"][0].contains("result")) << b.dump();
+        return b["results"][0];
+    };
+    send("tc-w1");
+    EXPECT_TRUE(send("tc-w2").contains("result"));  // a platform retry under a new id: replayed
+    EXPECT_EQ(notes(), before + 1);
+    std::this_thread::sleep_for(400ms);
+    send("tc-w1");  // the platform resending the same attempt: still its first answer
+    EXPECT_EQ(notes(), before + 1);
+    send("tc-w3");  // the caller asking again later: a new note
+    EXPECT_EQ(notes(), before + 2);
+    EXPECT_EQ(voice_->counters().replayed, 2u);
+}
+
+// ---- Limits -----------------------------------------------------------------------------------
+
+TEST_F(VoiceHttp, AToolCallListOverTheCapDoesNotFanOut) {
+    start();
+    const int before = notes();
+    std::vector<std::tuple<std::string, std::string, json>> calls;
+    for (int i = 0; i < 25; ++i)
+        calls.emplace_back("tc-fan-" + std::to_string(i), "add_contact_note", note("note " + std::to_string(i)));
+    json b = body_of(vapi(vapi_body("call-fan", calls)));
+    ASSERT_EQ(b["results"].size(), 25u) << b.dump();
+    for (int i = 0; i < 25; ++i) {
+        const json& r = b["results"][static_cast<std::size_t>(i)];
+        EXPECT_EQ(r["toolCallId"], "tc-fan-" + std::to_string(i));
+        if (i < 10) {
+            EXPECT_TRUE(r.contains("result")) << r.dump();
+        } else {
+            const std::string line = r.value("error", "");
+            EXPECT_EQ(line.rfind("I couldn't add the note: that was more than 10 things at once", 0), 0u) << line;
+            EXPECT_EQ(line.find('\n'), std::string::npos);
+        }
+    }
+    EXPECT_EQ(notes(), before + 10);
+}
+
+TEST_F(VoiceHttp, MaxInFlightCountsCallsNotRequests) {
+    start(2500ms, true, [](voice::VoiceOptions& o) { o.max_in_flight = 2; });
+    const int before = notes();
+    json b = body_of(vapi(vapi_body("call-busy", {{"b1", "add_contact_note", note("one")},
+                                                  {"b2", "add_contact_note", note("two")},
+                                                  {"b3", "add_contact_note", note("three")}})));
+    ASSERT_EQ(b["results"].size(), 3u);
+    EXPECT_TRUE(b["results"][0].contains("result")) << b.dump();
+    EXPECT_TRUE(b["results"][1].contains("result")) << b.dump();
+    EXPECT_NE(b["results"][2].value("error", "").find("busy"), std::string::npos) << b.dump();
+    EXPECT_EQ(notes(), before + 2);
+    // The busy call was not remembered: asking again runs it.
+    json again = body_of(vapi(vapi_body("call-busy", {{"b3", "add_contact_note", note("three")}})));
+    EXPECT_TRUE(again["results"][0].contains("result")) << again.dump();
+    EXPECT_EQ(notes(), before + 3);
+}
+
+TEST_F(VoiceHttp, QueuedCallsPastTheDeadlineNeverStartAndSaySo) {
+    start(300ms);
+    const int before = notes();
+    ghlsim::Faults slow;
+    slow.latency_ms = 450;
+    sim().set_faults(slow);
+    const std::string body = vapi_body("call-queue", {{"q1", "add_contact_note", note("first")},
+                                                      {"q2", "add_contact_note", note("second")},
+                                                      {"q3", "add_contact_note", note("third")}});
+    json b = body_of(vapi(body));
+    ASSERT_EQ(b["results"].size(), 3u) << b.dump();
+    EXPECT_EQ(b["results"][0]["metadata"]["timedOut"], true) << b.dump();
+    EXPECT_NE(b["results"][0].value("error", "").find("still trying"), std::string::npos);
+    for (std::size_t i = 1; i < 3; ++i) {
+        EXPECT_EQ(b["results"][i]["metadata"]["notStarted"], true) << b.dump();
+        EXPECT_NE(b["results"][i].value("error", "").find("nothing has been done yet"), std::string::npos) << b.dump();
+    }
+    // The first call finishes in the background; the two queued ones never go out.
+    for (int i = 0; i < 100 && notes() == before; ++i) std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(1200ms);
+    EXPECT_EQ(notes(), before + 1);
+    EXPECT_EQ(voice_->counters().not_started, 2u);
+    // The platform's retry: the first call's result, and the other two run now.
+    sim().set_faults({});
+    json retry = body_of(vapi(body));
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_TRUE(retry["results"][i].contains("result")) << retry.dump();
+    EXPECT_EQ(notes(), before + 3);
+}
+
+TEST_F(VoiceHttp, ShutdownStopsQueuedCallsAndWaitsABoundedTime) {
+    start(5000ms, true, [](voice::VoiceOptions& o) { o.shutdown_wait = 3s; });
+    const int before = notes();
+    ghlsim::Faults slow;
+    slow.latency_ms = 700;
+    sim().set_faults(slow);
+    json b;
+    std::thread caller([&] {
+        b = body_of(vapi(vapi_body("call-stop", {{"s1", "add_contact_note", note("first")},
+                                                 {"s2", "add_contact_note", note("second")}})));
+    });
+    std::this_thread::sleep_for(200ms);
+    voice_.reset();  // the first call is running, the second queued
+    caller.join();
+    ASSERT_EQ(b["results"].size(), 2u) << b.dump();
+    EXPECT_TRUE(b["results"][0].contains("result")) << b.dump();
+    EXPECT_EQ(b["results"][1]["metadata"]["notStarted"], true) << b.dump();
+    EXPECT_EQ(notes(), before + 1);
+}
+
+TEST_F(VoiceHttp, ShutdownAbandonsARunningCallAfterTheWait) {
+    start(300ms, true, [](voice::VoiceOptions& o) { o.shutdown_wait = 200ms; });
+    const int before = notes();
+    ghlsim::Faults slow;
+    slow.latency_ms = 2500;
+    sim().set_faults(slow);
+    json b = body_of(vapi(vapi_body("call-abandon", {{"a1", "add_contact_note", note("slow")}})));
+    EXPECT_EQ(b["results"][0]["metadata"]["timedOut"], true) << b.dump();
+    const auto t0 = std::chrono::steady_clock::now();
+    voice_.reset();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms) << "shutdown_wait is 200 ms";
+    // Let the abandoned call land before the App goes away under it.
+    for (int i = 0; i < 100 && notes() == before; ++i) std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(notes(), before + 1);
+}
+
+TEST_F(VoiceHttp, RememberedWritesAreBounded) {
+    start(2500ms, true, [](voice::VoiceOptions& o) { o.max_remembered = 8; });
+    for (int i = 0; i < 30; ++i) {
+        json b = body_of(vapi(vapi_body("call-mem", {{"m" + std::to_string(i), "add_contact_note",
+                                                      note(std::string(2000, 'x') + std::to_string(i))}})));
+        ASSERT_TRUE(b["results"][0].contains("result")) << b.dump();
+    }
+    EXPECT_LE(voice_->counters().remembered, 8u);
+    // The newest write is still remembered: its retry books nothing new.
+    const int before = notes();
+    json again = body_of(vapi(vapi_body("call-mem", {{"m29", "add_contact_note", note(std::string(2000, 'x') + "29")}})));
+    EXPECT_TRUE(again["results"][0].contains("result"));
+    EXPECT_EQ(notes(), before);
+}
+
+// ---- Signatures ---------------------------------------------------------------------------------
+
+TEST_F(VoiceHttp, ASignedRetellRequestCountsOnlyWhereItWasSent) {
+    start(2500ms, true, [](voice::VoiceOptions& o) { o.retry_window = 0ms; });
+    const std::string body = note("Signed once").dump();
+    const std::string header = voice::retell_signature(kRetellKey, body, voice::now_epoch_ms());
+    const int before = notes();
+    auto first = post("/voice/retell/add_contact_note", body, {{"X-Retell-Signature", header}});
+    ASSERT_EQ(first->status, 200) << first->body;
+    EXPECT_EQ(body_of(first)["ok"], true);
+    // Retell resending the same signed request: the same attempt, answered from memory.
+    auto resent = post("/voice/retell/add_contact_note", body, {{"X-Retell-Signature", header}});
+    EXPECT_EQ(body_of(resent)["result"], body_of(first)["result"]) << resent->body;
+    EXPECT_EQ(notes(), before + 1);
+    // The same signed body on another tool's path: someone replaying it.
+    auto moved = post("/voice/retell/send_message", body, {{"X-Retell-Signature", header}});
+    EXPECT_EQ(moved->status, 401) << moved->body;
+    EXPECT_NE(body_of(moved).value("error", "").find("already used for another endpoint"), std::string::npos);
+    // A new signature (a new request) with the same words: a deliberate repeat.
+    const std::string later = voice::retell_signature(kRetellKey, body, voice::now_epoch_ms() + 1);
+    EXPECT_EQ(body_of(post("/voice/retell/add_contact_note", body, {{"X-Retell-Signature", later}}))["ok"], true);
+    EXPECT_EQ(notes(), before + 2);
+}
+
+// ---- Host and tunnels ---------------------------------------------------------------------------
+
+const std::vector<std::string> kVoiceRoutes = {"/voice/vapi", "/voice/retell", "/voice/retell/find_contact"};
+
+TEST_F(VoiceHttp, EveryVoiceRouteRefusesAForeignHost) {
+    start();
+    sim().clear_requests();
+    const std::string vapi_ok = vapi_body("c-host", {{"t1", "find_contact", {{"phone", "+15550001234"}}}});
+    const std::string retell_ok = json{{"phone", "+15550001234"}}.dump();
+    for (const auto& route : kVoiceRoutes) {
+        for (const std::string host : {"evil.example", "evil.example:8787", "127.0.0.1.evil.example"}) {
+            SCOPED_TRACE(route + " Host " + host);
+            const bool is_vapi = route == "/voice/vapi";
+            const std::string& body = is_vapi ? vapi_ok : (route == "/voice/retell" ? std::string("{}") : retell_ok);
+            httplib::Headers h = {{"Host", host}};
+            if (is_vapi) h.emplace("X-Vapi-Secret", kVapiSecret);  // a valid credential does not help
+            else h.emplace("X-Retell-Signature", voice::retell_signature(kRetellKey, body, voice::now_epoch_ms()));
+            auto r = post(route, body, h);
+            ASSERT_TRUE(r);
+            EXPECT_EQ(r->status, 403) << r->body;
+            EXPECT_EQ(body_of(r).value("error", ""), "Forbidden: Host '" + host + "' is not allowed");
+        }
+    }
+    EXPECT_TRUE(sim().requests().empty());
+}
+
+TEST_F(VoiceHttp, ATunnelWithoutACredentialIsRefusedWithHowToConfigureOne) {
+    start(2500ms, /*credentials=*/false, {}, {"voice.example.test"});
+    const std::string expected =
+        "Unauthorized: this request came through a tunnel or proxy and no voice credential is "
+        "configured, so the voice endpoints answer only callers on this machine. Configure one and "
+        "restart: GHL_MCP_VAPI_SECRET (Vapi X-Vapi-Secret), GHL_MCP_VAPI_HMAC_SECRET (Vapi HMAC "
+        "credential) or GHL_MCP_RETELL_API_KEY (Retell), or an API key from `ghl-mcp keys create NAME` "
+        "(with GHL_MCP_API_KEYS_FILE) sent as Authorization: Bearer";
+    const std::string vapi_ok = vapi_body("c-tunnel", {{"t1", "send_message", {{"contactId", contact_id()},
+                                                                               {"type", "SMS"},
+                                                                               {"message", "hi"}}}});
+    const std::string retell_ok = json{{"phone", "+15550001234"}}.dump();
+    const std::vector<httplib::Headers> tunnels = {
+        {{"Host", "voice.example.test"}},
+        {{"X-Forwarded-For", "203.0.113.7"}},
+        {{"Forwarded", "for=203.0.113.7;proto=https"}},
+        {{"X-Forwarded-Host", "abc.ngrok.app"}},
+    };
+    sim().clear_requests();
+    for (const auto& route : kVoiceRoutes) {
+        const std::string& body = route == "/voice/vapi" ? vapi_ok : retell_ok;
+        for (const auto& h : tunnels) {
+            SCOPED_TRACE(route + " " + h.begin()->first);
+            auto r = post(route, body, h);
+            ASSERT_TRUE(r);
+            EXPECT_EQ(r->status, 401) << r->body;
+            EXPECT_EQ(body_of(r).value("error", ""), expected);
+        }
+        SCOPED_TRACE(route);
+        auto foreign = post(route, body, {{"Host", "evil.example"}});
+        EXPECT_EQ(foreign->status, 403) << foreign->body;
+    }
+    EXPECT_TRUE(sim().requests().empty()) << "nothing reached GHL";
+    // On this machine, with nothing configured, the door stays open as /mcp is.
+    auto local = body_of(vapi(vapi_body("c-local", {{"t1", "find_contact", {{"phone", contact_phone()}}}}), {}));
+    EXPECT_TRUE(local["results"][0].contains("result")) << local.dump();
 }
 
 }  // namespace

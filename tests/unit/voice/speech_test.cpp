@@ -67,4 +67,11 @@ TEST(Speech, ErrorsAreOneShortLineWithoutTheCodeTag) {
     EXPECT_NE(voice::speak_timeout("book_appointment", true).find("will not be done twice"), std::string::npos);
 }
 
+TEST(Speech, ACallThatNeverStartedSaysNothingWasDone) {
+    EXPECT_EQ(voice::speak_not_started("book_appointment", true),
+              "I ran out of time before I could book that, so nothing has been done yet; please ask me again.");
+    // A read that never started reads like any slow read.
+    EXPECT_EQ(voice::speak_not_started("find_contact", false), voice::speak_timeout("find_contact", false));
+}
+
 }  // namespace
