@@ -50,7 +50,7 @@ struct HttpOptions {
     std::chrono::seconds write_timeout{30};
     std::chrono::seconds keep_alive_timeout{5};
     size_t max_streams = 128;  // open SSE streams at once (more get 503)
-    size_t max_streams_per_key = 32;  // of which one key may hold
+    size_t max_streams_per_key = 64;  // of which one key (or all unkeyed clients) may hold
     InflightLimits inflight;
     /// A long-lived stream re-checks the credential that opened it this often (revoked keys).
     std::chrono::milliseconds reauth_interval{std::chrono::seconds(10)};

@@ -244,16 +244,23 @@ std::shared_ptr<Session> Server::create_session(const std::string& owner) {
     std::shared_ptr<Session> evicted;
     {
         std::lock_guard lock(mu_);
-        std::shared_ptr<Session> oldest;
+        std::shared_ptr<Session> oldest;  // the owner's least recently used session not streaming
         size_t mine = 0;
         for (const auto& [id, other] : sessions_) {
             if (other->owner() != owner) continue;
             ++mine;
+            auto standalone = other->standalone();
+            if (standalone && standalone->open()) continue;
             if (!oldest || other->last_seen() < oldest->last_seen()) oldest = other;
         }
-        if (mine >= limits.max_per_owner && oldest) {
+        if (mine >= limits.max_per_owner) {
             // A key that keeps opening sessions (a client that never sends DELETE) only ever
-            // displaces its own oldest one.
+            // displaces its own least recently used one, never one with a stream open.
+            if (!oldest)
+                throw RpcError(ErrorCode::kInternalError,
+                               "Too many open sessions for this key (" + std::to_string(limits.max_per_owner) +
+                                   ", each with a stream open): close some (DELETE) first",
+                               nullptr, 503);
             evicted = oldest;
             sessions_.erase(oldest->id());
         } else if (sessions_.size() >= limits.max_sessions) {

@@ -34,7 +34,8 @@ struct LegacyTaskLimits {
 /// Bounds of legacy-era sessions (each holds memory for up to ServerOptions' idle time).
 struct SessionLimits {
     size_t max_sessions = 4'096;       // in all; initialize beyond it is refused (503)
-    size_t max_per_owner = 64;         // per key; a new one closes that key's least recently used
+    size_t max_per_owner = 256;        // per key; a new one closes that key's least recently used
+                                       // session without an open stream (503 when all have one)
     size_t max_subscriptions = 256;    // resources/subscribe URIs per session
 };
 

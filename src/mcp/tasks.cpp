@@ -252,11 +252,25 @@ TaskRecord TaskManager::create(const std::string& owner) {
 }
 
 json TaskManager::run(CallInfo& call, Invoke invoke, bool start_now, std::string owner) {
+    // Each running task holds a thread: past the bound the request is refused before anything
+    // starts (the client may retry, or call without the extension).
+    if (workers_.fetch_add(1) >= static_cast<int>(options_.max_running)) {
+        --workers_;
+        throw RpcError(ErrorCode::kInternalError,
+                       "The server is busy: " + std::to_string(options_.max_running) +
+                           " tasks are running. Try again shortly.");
+    }
     auto tc = std::make_shared<TaskCall>(shared_from_this(), std::move(owner));
     auto bg = std::make_shared<CallInfo>(call);
     bg->task = tc;
-    if (start_now) tc->start(*bg);
-    ++workers_;
+    if (start_now) {
+        try {
+            tc->start(*bg);
+        } catch (...) {
+            --workers_;
+            throw;
+        }
+    }
     try {
         std::thread([self = shared_from_this(), tc, bg, invoke = std::move(invoke)] {
             self->work(tc, bg, invoke);

@@ -113,6 +113,7 @@ struct TaskExtensionOptions {
     std::chrono::milliseconds ttl{std::chrono::minutes(30)};
     std::chrono::milliseconds poll_interval{500};  // the `pollIntervalMs` hint
     size_t max_tasks = 10'000;                     // for the default in-memory store
+    size_t max_running = 64;  // tasks (and would-be tasks) running at once, a thread each
     /// Where records live; null: an InMemoryTaskStore of max_tasks.
     std::shared_ptr<TaskStore> store;
 };

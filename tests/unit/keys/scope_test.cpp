@@ -73,15 +73,16 @@ TEST_F(Scope, TheLocationRefusalNamesTheKeyWhole) {
 struct Door {
     const char* method;
     json params;
-    const char* what;  // for failure messages
+    const char* what;   // for failure messages
+    std::string name;   // the Mcp-Name header (resources/read, prompts/get)
 };
 
 TEST_F(Scope, EveryDataMethodRefusesAKeyOutsideItsScopeAndAuditsIt) {
     const std::string contact = app_->sandbox()->seed_facts().phone_only_contact_ids.front();
     const std::vector<Door> doors = {
-        {"resources/read", {{"uri", "ghl://pipelines"}}, "a resource"},
-        {"resources/read", {{"uri", "ghl://contacts/" + contact}}, "a resource template"},
-        {"prompts/get", {{"name", "pipeline_audit"}, {"arguments", {{"pipeline", "Sales"}}}}, "a prompt"},
+        {"resources/read", {{"uri", "ghl://pipelines"}}, "a resource", "ghl://pipelines"},
+        {"resources/read", {{"uri", "ghl://contacts/" + contact}}, "a resource template", "ghl://contacts/" + contact},
+        {"prompts/get", {{"name", "pipeline_audit"}, {"arguments", {{"pipeline", "Sales"}}}}, "a prompt", "pipeline_audit"},
         {"completion/complete",
          {{"ref", {{"type", "ref/prompt"}, {"name", "pipeline_audit"}}}, {"argument", {{"name", "pipeline"}, {"value", ""}}}},
          "a completion"},
@@ -97,7 +98,7 @@ TEST_F(Scope, EveryDataMethodRefusesAKeyOutsideItsScopeAndAuditsIt) {
             if (key == calendar_bot_ && std::string(door.what) == "a calendar completion") continue;
             app_->sandbox()->clear_requests();
             const size_t before = audit_count();
-            json r = response_of(post(key, door.method, door.params));
+            json r = response_of(post(key, door.method, door.params, door.name));
             ASSERT_TRUE(r.contains("error")) << door.what << " for " << (key == elsewhere_ ? "elsewhere" : "calendar-bot")
                                              << ": " << r.dump();
             EXPECT_THAT(r.dump(), ::testing::Not(HasSubstr("Sales Pipeline"))) << door.what;

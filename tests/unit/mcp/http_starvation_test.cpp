@@ -1,6 +1,6 @@
 // Issue 2: "The HTTP server must not be starved by long-lived streams: 64 open SSE streams plus a
 // steady stream of POSTs from other clients must keep working (test it)." With HttpOptions
-// defaults (threads 192, max_streams 128): 64 sessions each hold GET /mcp open on its own thread
+// defaults (32 connection threads kept ready, up to 2,048; max_streams 128): 64 sessions each hold GET /mcp open on its own thread
 // and client while 8 other clients send 200 tools/call of a no-op tool; every call must succeed;
 // then the streams close and open_streams() drops back to zero.
 #include "http_support.hpp"
@@ -15,8 +15,9 @@ constexpr int kPostThreads = 8;
 constexpr int kCallsPerThread = 25;  // 200 calls in all
 
 TEST(HttpStarvation, SixtyFourStreamsDoNotStarvePosts) {
-    mcp::HttpOptions defaults;  // threads 192, max_streams 128: the shipped defaults
-    ASSERT_EQ(defaults.threads, 192u);
+    mcp::HttpOptions defaults;  // the shipped defaults: fewer ready threads than streams
+    ASSERT_EQ(defaults.threads, 32u);
+    ASSERT_EQ(defaults.max_connections, 2048u);
     ASSERT_EQ(defaults.max_streams, 128u);
     HttpHarness h(defaults);
 

@@ -313,12 +313,15 @@ TEST(Limits, ASessionAnswersOnlyTheKeyThatCreatedIt) {
     HttpHarness h(keys.options(), owned_options());
     const std::string sid = init_as(h, "alice");
     ASSERT_FALSE(sid.empty());
+    ASSERT_NE(h.server->find_session(sid), nullptr);
+    EXPECT_EQ(h.server->find_session(sid)->owner(), "alice");
     httplib::Headers as_bob{{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-11-25"},
                             {"Authorization", "Bearer bob"}};
     auto r = h.post(request(1, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}}), as_bob);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 404) << r->body;
     auto c = h.client();
+    c->set_read_timeout(std::chrono::seconds(5));  // a stream served to bob would hang here
     as_bob.emplace("Accept", "text/event-stream");
     auto g = c->Get("/mcp", as_bob);
     ASSERT_TRUE(g);

@@ -238,6 +238,21 @@ TEST_F(VoiceHttp, OtherVapiMessagesAndBadBodiesStill200) {
     EXPECT_EQ(post("/voice/vapi", "{}", {{"X-Vapi-Secret", kVapiSecret}, {"Origin", "https://evil.example"}})->status, 403);
 }
 
+TEST_F(VoiceHttp, DeeplyNestedBodiesAreRefusedBeforeAnyCopy) {
+    // 100,000 levels: before the bounded parser, a stack overflow of the whole server (issue 18).
+    start();
+    const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+    auto v = vapi(R"({"message":{"type":"tool-calls","x":)" + deep + "}}");
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->status, 200) << "Vapi ignores other statuses";
+    EXPECT_EQ(body_of(v).value("error", ""), "the request body nests JSON too deeply");
+    auto r = retell("/voice/retell/get_free_slots", R"({"x":)" + deep + "}");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    EXPECT_EQ(body_of(r).value("error", ""), "the request body nests JSON too deeply");
+    EXPECT_EQ(vapi(payload_text("vapi_status_update.json"))->status, 200) << "the server lives on";
+}
+
 TEST_F(VoiceHttp, RetellDefaultAndArgsOnlyPayloads) {
     start();
     const std::string phone = contact_phone();
