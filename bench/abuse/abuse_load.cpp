@@ -537,7 +537,7 @@ struct Result {
     bool delivered = false;  // the abusive requests were sent (not stopped by a failed set-up)
     long threads_bound = kPeakThreadsBound;
     std::optional<double> latency_ratio;  // scenario 7: p99 with the abuse / p99 without
-    std::string died;        // how the server ended during the scenario; empty when it survived
+    std::string died;  // how the server ended during the scenario; empty when it survived
 };
 
 /// 1. 2025-11-25 tasks with ttl 1 ms: each used to run on its own detached thread and stay
@@ -862,7 +862,8 @@ std::optional<double> healthz_p99_ms(int port, int n) {
 void scenario_slow_clients(int port, Result& res) {
     res.threads_bound = kMaxConnectionThreads + kPeakThreadsBound;
     rlimit lim{};
-    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < static_cast<rlim_t>(kSlowClients + 256)) {
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 &&
+        lim.rlim_cur < static_cast<rlim_t>(kSlowClients + 256)) {
         lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, kSlowClients + 256);
         ::setrlimit(RLIMIT_NOFILE, &lim);
     }
@@ -877,7 +878,8 @@ void scenario_slow_clients(int port, Result& res) {
         a.sin_port = htons(static_cast<uint16_t>(port));
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-            ::send(fd, start.data(), start.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(start.size())) {
+            ::send(fd, start.data(), start.size(), MSG_NOSIGNAL) !=
+                static_cast<ssize_t>(start.size())) {
             ::close(fd);
             break;
         }
@@ -894,13 +896,14 @@ void scenario_slow_clients(int port, Result& res) {
         std::snprintf(b, sizeof b, "%.2f ms", *v);
         return std::string(b);
     };
-    res.notes.push_back("GET /healthz p99 alone: " + show(alone) + "; beside " + std::to_string(fds.size()) +
-                        " slow connections: " + show(loaded));
+    res.notes.push_back("GET /healthz p99 alone: " + show(alone) + "; beside " +
+                        std::to_string(fds.size()) + " slow connections: " + show(loaded));
     if (alone && loaded) {
         // Sub-millisecond p99s are noise-bound: compare against at least 1 ms.
         res.latency_ratio = *loaded / std::max(1.0, *alone);
         char b[64];
-        std::snprintf(b, sizeof b, "ratio %.2f (bound %.1fx)", *res.latency_ratio, kSlowClientP99Ratio);
+        std::snprintf(b, sizeof b, "ratio %.2f (bound %.1fx)", *res.latency_ratio,
+                      kSlowClientP99Ratio);
         res.notes.push_back(b);
     } else if (alone) {
         res.latency_ratio = 1e9;  // unanswered beside the slow clients: starved
@@ -920,7 +923,8 @@ const Scenario kScenarios[] = {
     {"batch-500", "2025-03-26 session, one batch of 500 tools/call", scenario_batch},
     {"deep-json", "200 KB body nested 100,000 deep to /mcp, then /healthz", scenario_deep_json},
     {"vapi-1000", "Vapi tool-calls with 1,000 calls to /voice/vapi", scenario_vapi},
-    {"slow-clients", "1,000 connections trickling headers; /healthz p99 beside them", scenario_slow_clients},
+    {"slow-clients", "1,000 connections trickling headers; /healthz p99 beside them",
+     scenario_slow_clients},
 };
 
 // ---- report --------------------------------------------------------------------------------

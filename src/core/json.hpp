@@ -27,11 +27,11 @@ std::size_t json_depth(std::string_view text,
 
 /// Thrown by parse_json when the nesting passes the bound.
 class JsonTooDeep : public std::runtime_error {
-public:
+  public:
     explicit JsonTooDeep(std::size_t limit);
     std::size_t limit() const { return limit_; }
 
-private:
+  private:
     std::size_t limit_;
 };
 

@@ -5,7 +5,9 @@ namespace mcp {
 WorkQueue::WorkQueue(std::size_t threads, std::size_t max_queued)
     : max_threads_(threads == 0 ? 1 : threads), max_queued_(max_queued) {}
 
-WorkQueue::~WorkQueue() { stop(); }
+WorkQueue::~WorkQueue() {
+    stop();
+}
 
 bool WorkQueue::try_submit(std::function<void()> job) {
     std::lock_guard lock(mu_);
@@ -14,7 +16,8 @@ bool WorkQueue::try_submit(std::function<void()> job) {
     const std::size_t idle = workers_.size() - busy_;
     if (jobs_.size() >= idle + max_queued_ && workers_.size() >= max_threads_) return false;
     jobs_.push_back(std::move(job));
-    if (workers_.size() < max_threads_ && jobs_.size() > idle) workers_.emplace_back([this] { loop(); });
+    if (workers_.size() < max_threads_ && jobs_.size() > idle)
+        workers_.emplace_back([this] { loop(); });
     cv_.notify_one();
     return true;
 }

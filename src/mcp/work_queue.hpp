@@ -14,7 +14,7 @@
 namespace mcp {
 
 class WorkQueue {
-public:
+  public:
     /// `threads` workers (started on the first submit), at most `max_queued` jobs waiting.
     WorkQueue(std::size_t threads, std::size_t max_queued);
     ~WorkQueue();
@@ -36,7 +36,7 @@ public:
         on_dropped_ = std::move(on_dropped);
     }
 
-private:
+  private:
     void loop();
 
     const std::size_t max_threads_;

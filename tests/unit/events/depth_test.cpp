@@ -27,9 +27,11 @@ TEST(WebhookDepth, ADeliveryNestedPastTheBoundIsRefusedAndNothingIsStored) {
     o.ed25519_public_pem = events_test::test_keys().ed_public;
     events::Receiver r(store, o);
     const std::string b = deep_body(100'000);
-    auto reply = r.receive(b, ghlsim::sign_ed25519_base64(events_test::test_keys().ed_private, b), "");
+    auto reply =
+        r.receive(b, ghlsim::sign_ed25519_base64(events_test::test_keys().ed_private, b), "");
     EXPECT_EQ(reply.status, 400) << reply.body.dump();
-    EXPECT_NE(reply.body.dump().find("nests JSON more than 64 levels"), std::string::npos) << reply.body.dump();
+    EXPECT_NE(reply.body.dump().find("nests JSON more than 64 levels"), std::string::npos)
+        << reply.body.dump();
     EXPECT_EQ(store.count(), 0u);
 }
 
@@ -40,7 +42,7 @@ TEST(WebhookDepth, ABodyStoredDeepStillShapesIntoAReadableEvent) {
     e.location_id = "loc1";
     e.occurred_at = e.received_at = "2026-12-07T10:00:00.000Z";
     e.key = "wh-deep";
-    e.body = deep_body(100'000);  // as an older version may have stored it
+    e.body = deep_body(100'000);     // as an older version may have stored it
     json shaped = events::shape(e);  // before the fix: a stack overflow
     EXPECT_EQ(shaped["seq"], 3);
     EXPECT_EQ(shaped["type"], "InboundMessage");

@@ -25,7 +25,7 @@ constexpr const char* kPhone = "+15558675309";
 constexpr const char* kEmail = "jenny.private@example.com";
 
 class HttpKeys : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { start({}); }
 
     void start(const std::string& env_key) {
@@ -67,9 +67,10 @@ protected:
     /// One 2026-07-28 stateless POST /mcp; `key` empty: no Authorization header.
     httplib::Result post(const std::string& key, const std::string& method, json params,
                          const std::string& name = {}) {
-        params["_meta"] = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
-                           {"io.modelcontextprotocol/clientInfo", {{"name", "keys-tests"}, {"version", "1"}}},
-                           {"io.modelcontextprotocol/clientCapabilities", json::object()}};
+        params["_meta"] = {
+            {"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+            {"io.modelcontextprotocol/clientInfo", {{"name", "keys-tests"}, {"version", "1"}}},
+            {"io.modelcontextprotocol/clientCapabilities", json::object()}};
         json body{{"jsonrpc", "2.0"}, {"id", ++id_}, {"method", method}, {"params", params}};
         httplib::Headers h{{"Accept", "application/json, text/event-stream"},
                            {"MCP-Protocol-Version", "2026-07-28"},

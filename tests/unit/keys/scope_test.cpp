@@ -16,7 +16,7 @@ using keys_test::HttpKeys;
 using ::testing::HasSubstr;
 
 class Scope : public HttpKeys {
-protected:
+  protected:
     void SetUp() override {
         HttpKeys::SetUp();
         elsewhere_ = store_->create("elsewhere", {"otherLocation123"}, {}, false);
@@ -26,9 +26,13 @@ protected:
 
     /// A 2025-11-25 session of `key` over Streamable HTTP; returns its id.
     std::string legacy_session(const std::string& key) {
-        json init{{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
-                  {"params", {{"protocolVersion", "2025-11-25"}, {"capabilities", json::object()},
-                              {"clientInfo", {{"name", "scope-tests"}, {"version", "1"}}}}}};
+        json init{{"jsonrpc", "2.0"},
+                  {"id", 0},
+                  {"method", "initialize"},
+                  {"params",
+                   {{"protocolVersion", "2025-11-25"},
+                    {"capabilities", json::object()},
+                    {"clientInfo", {{"name", "scope-tests"}, {"version", "1"}}}}}};
         auto r = legacy_post(key, "", init);
         if (!r || r->status != 200) return {};
         const std::string sid = r->get_header_value("Mcp-Session-Id");
@@ -46,15 +50,20 @@ protected:
         client.set_read_timeout(std::chrono::seconds(60));
         return client.Post("/mcp", h, body.dump(), "application/json");
     }
-    json legacy(const std::string& key, const std::string& sid, const std::string& method, json params) {
-        return response_of(legacy_post(key, sid, json{{"jsonrpc", "2.0"}, {"id", ++id_}, {"method", method},
-                                                      {"params", std::move(params)}}));
+    json legacy(const std::string& key, const std::string& sid, const std::string& method,
+                json params) {
+        return response_of(legacy_post(key, sid,
+                                       json{{"jsonrpc", "2.0"},
+                                            {"id", ++id_},
+                                            {"method", method},
+                                            {"params", std::move(params)}}));
     }
 
     /// Audit rows newer than `before` rows ago, oldest first.
     std::vector<app::AuditEntry> audit_since(size_t before) {
         auto rows = app_->audit()->recent(1000);
-        std::vector<app::AuditEntry> out(rows.begin(), rows.end() - static_cast<std::ptrdiff_t>(before));
+        std::vector<app::AuditEntry> out(rows.begin(),
+                                         rows.end() - static_cast<std::ptrdiff_t>(before));
         std::reverse(out.begin(), out.end());
         return out;
     }
@@ -66,31 +75,41 @@ protected:
 TEST_F(Scope, TheLocationRefusalNamesTheKeyWhole) {
     json r = call(elsewhere_, "find_contact", {{"phone", keys_test::kPhone}});
     ASSERT_TRUE(r.contains("result")) << r.dump();
-    EXPECT_EQ(text_of(r), "[auth.location_not_allowed] The API key \"elsewhere\" may not act on sub-account " +
-                              location_ + ". It may act on: otherLocation123. Pass one of them as locationId.");
+    EXPECT_EQ(text_of(r),
+              "[auth.location_not_allowed] The API key \"elsewhere\" may not act on sub-account " +
+                  location_ + ". It may act on: otherLocation123. Pass one of them as locationId.");
 }
 
 struct Door {
     const char* method;
     json params;
-    const char* what;   // for failure messages
-    std::string name;   // the Mcp-Name header (resources/read, prompts/get)
+    const char* what;  // for failure messages
+    std::string name;  // the Mcp-Name header (resources/read, prompts/get)
 };
 
 TEST_F(Scope, EveryDataMethodRefusesAKeyOutsideItsScopeAndAuditsIt) {
     const std::string contact = app_->sandbox()->seed_facts().phone_only_contact_ids.front();
     const std::vector<Door> doors = {
         {"resources/read", {{"uri", "ghl://pipelines"}}, "a resource", "ghl://pipelines"},
-        {"resources/read", {{"uri", "ghl://contacts/" + contact}}, "a resource template", "ghl://contacts/" + contact},
-        {"prompts/get", {{"name", "pipeline_audit"}, {"arguments", {{"pipeline", "Sales"}}}}, "a prompt", "pipeline_audit"},
+        {"resources/read",
+         {{"uri", "ghl://contacts/" + contact}},
+         "a resource template",
+         "ghl://contacts/" + contact},
+        {"prompts/get",
+         {{"name", "pipeline_audit"}, {"arguments", {{"pipeline", "Sales"}}}},
+         "a prompt",
+         "pipeline_audit"},
         {"completion/complete",
-         {{"ref", {{"type", "ref/prompt"}, {"name", "pipeline_audit"}}}, {"argument", {{"name", "pipeline"}, {"value", ""}}}},
+         {{"ref", {{"type", "ref/prompt"}, {"name", "pipeline_audit"}}},
+          {"argument", {{"name", "pipeline"}, {"value", ""}}}},
          "a completion"},
         {"completion/complete",
-         {{"ref", {{"type", "ref/prompt"}, {"name", "book_for_caller"}}}, {"argument", {{"name", "calendar"}, {"value", ""}}}},
+         {{"ref", {{"type", "ref/prompt"}, {"name", "book_for_caller"}}},
+          {"argument", {{"name", "calendar"}, {"value", ""}}}},
          "a calendar completion"},
         {"subscriptions/listen",
-         {{"notifications", {{"resourceSubscriptions", {"ghl://contacts/" + contact}}}}}, "a subscription"},
+         {{"notifications", {{"resourceSubscriptions", {"ghl://contacts/" + contact}}}}},
+         "a subscription"},
     };
     for (const auto& key : {elsewhere_, calendar_bot_}) {
         for (const auto& door : doors) {
@@ -99,10 +118,12 @@ TEST_F(Scope, EveryDataMethodRefusesAKeyOutsideItsScopeAndAuditsIt) {
             app_->sandbox()->clear_requests();
             const size_t before = audit_count();
             json r = response_of(post(key, door.method, door.params, door.name));
-            ASSERT_TRUE(r.contains("error")) << door.what << " for " << (key == elsewhere_ ? "elsewhere" : "calendar-bot")
-                                             << ": " << r.dump();
+            ASSERT_TRUE(r.contains("error"))
+                << door.what << " for " << (key == elsewhere_ ? "elsewhere" : "calendar-bot")
+                << ": " << r.dump();
             EXPECT_THAT(r.dump(), ::testing::Not(HasSubstr("Sales Pipeline"))) << door.what;
-            EXPECT_TRUE(app_->sandbox()->requests().empty()) << door.what << " reached GHL for a refused key";
+            EXPECT_TRUE(app_->sandbox()->requests().empty())
+                << door.what << " reached GHL for a refused key";
             auto rows = audit_since(before);
             ASSERT_FALSE(rows.empty()) << door.what << " was not audited";
             EXPECT_EQ(rows.back().outcome, "refused") << door.what;
@@ -112,7 +133,8 @@ TEST_F(Scope, EveryDataMethodRefusesAKeyOutsideItsScopeAndAuditsIt) {
     // The legacy era's subscription door too.
     const std::string sid = legacy_session(elsewhere_);
     ASSERT_FALSE(sid.empty());
-    json sub = legacy(elsewhere_, sid, "resources/subscribe", {{"uri", "ghl://contacts/" + contact}});
+    json sub =
+        legacy(elsewhere_, sid, "resources/subscribe", {{"uri", "ghl://contacts/" + contact}});
     ASSERT_TRUE(sub.contains("error")) << sub.dump();
     EXPECT_THAT(sub["error"]["message"].get<std::string>(), HasSubstr("\"elsewhere\""));
 }
@@ -142,8 +164,9 @@ TEST_F(Scope, SubscribingToAnUnknownResourceSaysWhereTheKnownOnesAre) {
 
 TEST_F(Scope, AnotherKeyCannotReadALegacyTaskResult) {
     const std::string mine = legacy_session(full_);
-    json started = legacy(full_, mine, "tools/call",
-                          {{"name", "search_contacts"}, {"arguments", {{"query", ""}}}, {"task", json::object()}});
+    json started = legacy(
+        full_, mine, "tools/call",
+        {{"name", "search_contacts"}, {"arguments", {{"query", ""}}}, {"task", json::object()}});
     ASSERT_TRUE(started.contains("result")) << started.dump();
     const std::string task = started["result"]["task"]["taskId"];
     // The narrowest key, holding the id, in its own session.
@@ -153,7 +176,8 @@ TEST_F(Scope, AnotherKeyCannotReadALegacyTaskResult) {
         ASSERT_TRUE(r.contains("error")) << method << ": " << r.dump();
         EXPECT_THAT(r["error"]["message"].get<std::string>(), HasSubstr("Unknown task")) << method;
     }
-    EXPECT_TRUE(legacy(frontdesk_, theirs, "tasks/list", json::object())["result"]["tasks"].empty());
+    EXPECT_TRUE(
+        legacy(frontdesk_, theirs, "tasks/list", json::object())["result"]["tasks"].empty());
     json result = legacy(full_, mine, "tasks/result", {{"taskId", task}});
     ASSERT_TRUE(result.contains("result")) << result.dump();
     EXPECT_FALSE(result["result"].value("isError", false)) << result.dump();

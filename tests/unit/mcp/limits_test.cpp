@@ -25,7 +25,9 @@ namespace {
 using ::testing::HasSubstr;
 
 /// `depth` nested arrays around a scalar: the shape that overflowed the stack.
-std::string nested(size_t depth) { return std::string(depth, '[') + "1" + std::string(depth, ']'); }
+std::string nested(size_t depth) {
+    return std::string(depth, '[') + "1" + std::string(depth, ']');
+}
 
 /// Threads of this process (from /proc): the bound that detached task threads broke.
 size_t thread_count() {
@@ -53,7 +55,8 @@ TEST(JsonDepth, ParseRefusesPastTheBoundAndAcceptsUpToIt) {
     EXPECT_NO_THROW(core::parse_json(nested(core::kMaxJsonDepth)));
     EXPECT_THROW(core::parse_json(nested(core::kMaxJsonDepth + 1)), core::JsonTooDeep);
     bool too_deep = false;
-    EXPECT_TRUE(core::parse_json_or_discard(nested(100'000), core::kMaxJsonDepth, &too_deep).is_discarded());
+    EXPECT_TRUE(core::parse_json_or_discard(nested(100'000), core::kMaxJsonDepth, &too_deep)
+                    .is_discarded());
     EXPECT_TRUE(too_deep);
     EXPECT_TRUE(core::parse_json_or_discard("{bad", core::kMaxJsonDepth, &too_deep).is_discarded());
     EXPECT_FALSE(too_deep);
@@ -62,7 +65,8 @@ TEST(JsonDepth, ParseRefusesPastTheBoundAndAcceptsUpToIt) {
 TEST(Limits, DeepJsonOnMcpIsRefusedAndTheServerLivesOn) {
     HttpHarness h;
     // 200 KB nested 100,000 deep: before the fix, a segfault of the whole process.
-    const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":)" + nested(100'000) + "}}";
+    const std::string body =
+        R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":)" + nested(100'000) + "}}";
     auto r = h.client()->Post("/mcp", {{"Accept", kAcceptBoth}}, body, "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400);
@@ -93,7 +97,7 @@ mcp::ServerOptions owned_options() {
 }
 
 class LegacyTasks : public ServerTest {
-protected:
+  protected:
     void SetUp() override { make_server(owned_options()); }
 
     /// A handshaken 2025-11-25 session of `key`.
@@ -109,8 +113,11 @@ protected:
         auto o = server->handle(msg, in);
         return o.response ? *o.response : json();
     }
-    std::string start_task(const mcp::Incoming& in, const std::string& tool, json task = json::object()) {
-        json r = send(in, request(7, "tools/call", {{"name", tool}, {"arguments", {{"text", "secret row"}}}, {"task", task}}));
+    std::string start_task(const mcp::Incoming& in, const std::string& tool,
+                           json task = json::object()) {
+        json r = send(
+            in, request(7, "tools/call",
+                        {{"name", tool}, {"arguments", {{"text", "secret row"}}}, {"task", task}}));
         EXPECT_TRUE(r.contains("result")) << r.dump();
         return r.contains("result") ? r["result"]["task"].value("taskId", "") : std::string();
     }
@@ -126,7 +133,8 @@ TEST_F(LegacyTasks, AnotherKeyOrSessionCannotSeeOrUseATask) {
         for (const char* method : {"tasks/get", "tasks/result", "tasks/cancel"}) {
             json r = send(*in, request(8, method, {{"taskId", id}}));
             ASSERT_TRUE(r.contains("error")) << method << ": " << r.dump();
-            EXPECT_THAT(r["error"]["message"].get<std::string>(), HasSubstr("Unknown task")) << method;
+            EXPECT_THAT(r["error"]["message"].get<std::string>(), HasSubstr("Unknown task"))
+                << method;
             EXPECT_THAT(r.dump(), ::testing::Not(HasSubstr("secret row"))) << method;
         }
         json list = send(*in, request(9, "tasks/list"));
@@ -141,12 +149,16 @@ TEST_F(LegacyTasks, AnotherKeyOrSessionCannotSeeOrUseATask) {
 TEST_F(LegacyTasks, TasksAreForgottenWhenTheirTtlEnds) {
     auto [s, in] = session_of("alice");
     for (int i = 0; i < 50; ++i) {
-        json r = send(in, request(100 + i, "tools/call", {{"name", "noop"}, {"arguments", json::object()}, {"task", {{"ttl", 1}}}}));
+        json r = send(
+            in, request(100 + i, "tools/call",
+                        {{"name", "noop"}, {"arguments", json::object()}, {"task", {{"ttl", 1}}}}));
         ASSERT_TRUE(r.contains("result")) << r.dump();
-        EXPECT_EQ(r["result"]["task"]["ttl"], 1000) << "the TTL actually applied is the server's minimum";
+        EXPECT_EQ(r["result"]["task"]["ttl"], 1000)
+            << "the TTL actually applied is the server's minimum";
     }
-    ASSERT_TRUE(eventually([&] { return send(in, request(1, "tasks/list"))["result"]["tasks"].empty(); }))
-        << "tasks past their TTL must not be listed";
+    ASSERT_TRUE(eventually([&] {
+        return send(in, request(1, "tasks/list"))["result"]["tasks"].empty();
+    })) << "tasks past their TTL must not be listed";
     EXPECT_EQ(server->legacy_task_count(), 0u);
 }
 
@@ -158,7 +170,9 @@ TEST_F(LegacyTasks, ManyTasksPastTheirTtlLeaveNothingBehind) {
     make_server(o);
     auto [s, in] = session_of("alice");
     for (int i = 0; i < 10'000; ++i) {
-        json r = send(in, request(i + 1, "tools/call", {{"name", "noop"}, {"arguments", json::object()}, {"task", {{"ttl", 1}}}}));
+        json r = send(
+            in, request(i + 1, "tools/call",
+                        {{"name", "noop"}, {"arguments", json::object()}, {"task", {{"ttl", 1}}}}));
         ASSERT_TRUE(r.contains("result")) << r.dump();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
@@ -175,10 +189,14 @@ TEST_F(LegacyTasks, ThreadsStayBoundedAndTheExcessIsRefused) {
     const size_t before = thread_count();
     int accepted = 0, busy = 0;
     for (int i = 0; i < 200; ++i) {  // `slow` blocks until released: nothing finishes meanwhile
-        json r = send(in, request(i + 1, "tools/call", {{"name", "slow"}, {"arguments", json::object()}, {"task", json::object()}}));
+        json r = send(
+            in,
+            request(i + 1, "tools/call",
+                    {{"name", "slow"}, {"arguments", json::object()}, {"task", json::object()}}));
         if (r.contains("result"))
             ++accepted;
-        else if (r.contains("error") && r["error"]["message"].get<std::string>().find("busy") != std::string::npos)
+        else if (r.contains("error") &&
+                 r["error"]["message"].get<std::string>().find("busy") != std::string::npos)
             ++busy;
     }
     EXPECT_LE(thread_count(), before + 4) << "at most the configured task threads";
@@ -193,7 +211,9 @@ TEST_F(LegacyTasks, APerSessionCapSaysWhatToDo) {
     make_server(o);
     auto [s, in] = session_of("alice");
     for (int i = 0; i < 3; ++i) EXPECT_FALSE(start_task(in, "echo").empty());
-    json r = send(in, request(99, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}, {"task", json::object()}}));
+    json r = send(
+        in, request(99, "tools/call",
+                    {{"name", "echo"}, {"arguments", {{"text", "x"}}}, {"task", json::object()}}));
     ASSERT_TRUE(r.contains("error")) << r.dump();
     EXPECT_THAT(r["error"]["message"].get<std::string>(), HasSubstr("Too many tasks"));
     EXPECT_THAT(r["error"]["message"].get<std::string>(), HasSubstr("without `task`"));
@@ -214,7 +234,8 @@ TEST_F(LegacyTasks, SessionsKeepOnlyWhatTheServerReadsOfTheHandshake) {
     std::lock_guard lock(s->mu);
     EXPECT_LT(s->client_capabilities.dump().size() + s->client_info.dump().size(), 512u)
         << s->client_capabilities.dump();
-    EXPECT_TRUE(s->client_capabilities["elicitation"].contains("url")) << "declared capabilities survive";
+    EXPECT_TRUE(s->client_capabilities["elicitation"].contains("url"))
+        << "declared capabilities survive";
     EXPECT_TRUE(s->client_capabilities["sampling"].is_object());
     EXPECT_EQ(s->client_info["name"], "n");
 }
@@ -232,10 +253,12 @@ TEST(Limits, SessionsPerKeyDisplaceTheirOwnOldestAndTheTotalIsCapped) {
     }
     alice[1]->touch();  // alice[0] is now the least recently used
     auto fourth = server.create_session("alice");
-    EXPECT_EQ(server.find_session(alice[0]->id()), nullptr) << "the key's least recently used one goes";
+    EXPECT_EQ(server.find_session(alice[0]->id()), nullptr)
+        << "the key's least recently used one goes";
     EXPECT_TRUE(alice[0]->closed());
     EXPECT_NE(server.find_session(alice[1]->id()), nullptr);
-    EXPECT_NE(server.find_session(bob->id()), nullptr) << "another key's session is never displaced";
+    EXPECT_NE(server.find_session(bob->id()), nullptr)
+        << "another key's session is never displaced";
     server.create_session("carol");
     try {
         server.create_session("dave");
@@ -251,9 +274,12 @@ TEST_F(LegacyTasks, SubscriptionsPerSessionAreCapped) {
     o.session_limits.max_subscriptions = 2;
     make_server(o);
     auto [s, in] = session_of("alice");
-    EXPECT_TRUE(send(in, request(1, "resources/subscribe", {{"uri", "test://a"}})).contains("result"));
-    EXPECT_TRUE(send(in, request(2, "resources/subscribe", {{"uri", "test://b"}})).contains("result"));
-    EXPECT_TRUE(send(in, request(3, "resources/subscribe", {{"uri", "test://a"}})).contains("result"))
+    EXPECT_TRUE(
+        send(in, request(1, "resources/subscribe", {{"uri", "test://a"}})).contains("result"));
+    EXPECT_TRUE(
+        send(in, request(2, "resources/subscribe", {{"uri", "test://b"}})).contains("result"));
+    EXPECT_TRUE(
+        send(in, request(3, "resources/subscribe", {{"uri", "test://a"}})).contains("result"))
         << "subscribing again to the same URI costs nothing";
     json r = send(in, request(4, "resources/subscribe", {{"uri", "test://c"}}));
     ASSERT_TRUE(r.contains("error")) << r.dump();
@@ -266,7 +292,9 @@ TEST_F(LegacyTasks, BatchesAreBounded) {
     server->handle(request(0, "initialize", initialize_params("2025-03-26")), in);
     server->handle(notification("notifications/initialized"), in);
     json batch = json::array();
-    for (int i = 0; i < 500; ++i) batch.push_back(request(i + 1, "tools/call", {{"name", "noop"}, {"arguments", json::object()}}));
+    for (int i = 0; i < 500; ++i)
+        batch.push_back(
+            request(i + 1, "tools/call", {{"name", "noop"}, {"arguments", json::object()}}));
     auto o = server->handle(batch, in);
     ASSERT_TRUE(o.response);
     EXPECT_EQ(o.http_status, 400);
@@ -299,12 +327,15 @@ struct Keys {
     }
 };
 
-std::string init_as(HttpHarness& h, const std::string& key, const std::string& version = "2025-11-25") {
-    auto res = h.post(request(0, "initialize", initialize_params(version)), {{"Authorization", "Bearer " + key}});
+std::string init_as(HttpHarness& h, const std::string& key,
+                    const std::string& version = "2025-11-25") {
+    auto res = h.post(request(0, "initialize", initialize_params(version)),
+                      {{"Authorization", "Bearer " + key}});
     if (!res || res->status != 200) return {};
     std::string sid = res->get_header_value("Mcp-Session-Id");
-    h.post(notification("notifications/initialized"),
-           {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", version}, {"Authorization", "Bearer " + key}});
+    h.post(notification("notifications/initialized"), {{"Mcp-Session-Id", sid},
+                                                       {"MCP-Protocol-Version", version},
+                                                       {"Authorization", "Bearer " + key}});
     return sid;
 }
 
@@ -315,9 +346,11 @@ TEST(Limits, ASessionAnswersOnlyTheKeyThatCreatedIt) {
     ASSERT_FALSE(sid.empty());
     ASSERT_NE(h.server->find_session(sid), nullptr);
     EXPECT_EQ(h.server->find_session(sid)->owner(), "alice");
-    httplib::Headers as_bob{{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-11-25"},
+    httplib::Headers as_bob{{"Mcp-Session-Id", sid},
+                            {"MCP-Protocol-Version", "2025-11-25"},
                             {"Authorization", "Bearer bob"}};
-    auto r = h.post(request(1, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}}), as_bob);
+    auto r = h.post(request(1, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}}),
+                    as_bob);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 404) << r->body;
     auto c = h.client();
@@ -331,7 +364,9 @@ TEST(Limits, ASessionAnswersOnlyTheKeyThatCreatedIt) {
     EXPECT_EQ(d->status, 404);
     EXPECT_NE(h.server->find_session(sid), nullptr) << "bob's DELETE must not end alice's session";
     auto mine = h.post(request(2, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}}),
-                       {{"Mcp-Session-Id", sid}, {"MCP-Protocol-Version", "2025-11-25"}, {"Authorization", "Bearer alice"}});
+                       {{"Mcp-Session-Id", sid},
+                        {"MCP-Protocol-Version", "2025-11-25"},
+                        {"Authorization", "Bearer alice"}});
     ASSERT_TRUE(mine);
     EXPECT_EQ(mine->status, 200);
 }
@@ -339,13 +374,15 @@ TEST(Limits, ASessionAnswersOnlyTheKeyThatCreatedIt) {
 TEST(Limits, LegacyMessagesOfAnotherKeyAreRefused) {
     Keys keys;
     HttpHarness h(keys.options(), owned_options());
-    SseReader reader(h.port(), "/sse", {{"Accept", "text/event-stream"}, {"Authorization", "Bearer alice"}});
+    SseReader reader(h.port(), "/sse",
+                     {{"Accept", "text/event-stream"}, {"Authorization", "Bearer alice"}});
     ASSERT_TRUE(reader.wait_for("sessionId=")) << reader.body();
     const std::string body = reader.body();
     const auto at = body.find("/messages?sessionId=");
     const std::string endpoint = body.substr(at, body.find('\n', at) - at);
     auto r = h.client()->Post(endpoint, {{"Authorization", "Bearer bob"}},
-                              request(1, "initialize", initialize_params("2024-11-05")).dump(), "application/json");
+                              request(1, "initialize", initialize_params("2024-11-05")).dump(),
+                              "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 404) << "bob cannot push into alice's stream";
     reader.close();
@@ -358,17 +395,22 @@ TEST(Limits, StreamsEndWhenTheirKeyIsRevoked) {
     HttpHarness h(o, owned_options());
     const std::string sid = init_as(h, "alice");
     ASSERT_FALSE(sid.empty());
-    SseReader get(h.port(), "/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", sid},
-                                     {"Authorization", "Bearer alice"}});
-    SseReader sse(h.port(), "/sse", {{"Accept", "text/event-stream"}, {"Authorization", "Bearer alice"}});
+    SseReader get(h.port(), "/mcp",
+                  {{"Accept", "text/event-stream"},
+                   {"Mcp-Session-Id", sid},
+                   {"Authorization", "Bearer alice"}});
+    SseReader sse(h.port(), "/sse",
+                  {{"Accept", "text/event-stream"}, {"Authorization", "Bearer alice"}});
     ASSERT_TRUE(get.wait_for("retry:"));
     ASSERT_TRUE(sse.wait_for("sessionId="));
     {
         std::lock_guard lock(keys.mu);
         keys.valid.erase("alice");
     }
-    EXPECT_TRUE(get.wait_finished(std::chrono::seconds(5))) << "GET /mcp stream still open after revocation";
-    EXPECT_TRUE(sse.wait_finished(std::chrono::seconds(5))) << "/sse stream still open after revocation";
+    EXPECT_TRUE(get.wait_finished(std::chrono::seconds(5)))
+        << "GET /mcp stream still open after revocation";
+    EXPECT_TRUE(sse.wait_finished(std::chrono::seconds(5)))
+        << "/sse stream still open after revocation";
 }
 
 TEST(Limits, OneKeyCannotTakeEveryStreamSlot) {
@@ -376,15 +418,19 @@ TEST(Limits, OneKeyCannotTakeEveryStreamSlot) {
     mcp::HttpOptions o = keys.options();
     o.max_streams_per_key = 2;
     HttpHarness h(o, owned_options());
-    SseReader a(h.port(), "/sse", {{"Accept", "text/event-stream"}, {"Authorization", "Bearer alice"}});
-    SseReader b(h.port(), "/sse", {{"Accept", "text/event-stream"}, {"Authorization", "Bearer alice"}});
+    SseReader a(h.port(), "/sse",
+                {{"Accept", "text/event-stream"}, {"Authorization", "Bearer alice"}});
+    SseReader b(h.port(), "/sse",
+                {{"Accept", "text/event-stream"}, {"Authorization", "Bearer alice"}});
     ASSERT_TRUE(a.wait_for("sessionId="));
     ASSERT_TRUE(b.wait_for("sessionId="));
-    auto third = h.client()->Get("/sse", {{"Accept", "text/event-stream"}, {"Authorization", "Bearer alice"}});
+    auto third = h.client()->Get(
+        "/sse", {{"Accept", "text/event-stream"}, {"Authorization", "Bearer alice"}});
     ASSERT_TRUE(third);
     EXPECT_EQ(third->status, 503);
     EXPECT_THAT(third->body, HasSubstr("for this key"));
-    SseReader bobs(h.port(), "/sse", {{"Accept", "text/event-stream"}, {"Authorization", "Bearer bob"}});
+    SseReader bobs(h.port(), "/sse",
+                   {{"Accept", "text/event-stream"}, {"Authorization", "Bearer bob"}});
     EXPECT_TRUE(bobs.wait_for("sessionId=")) << "another key still gets a stream";
 }
 
@@ -398,13 +444,17 @@ TEST(Limits, LegacyMessagesCannotQueueUnboundedWork) {
     const auto at = body.find("/messages?sessionId=");
     const std::string endpoint = body.substr(at, body.find('\n', at) - at);
     auto c = h.client();
-    c->Post(endpoint, request(1, "initialize", initialize_params("2024-11-05")).dump(), "application/json");
+    c->Post(endpoint, request(1, "initialize", initialize_params("2024-11-05")).dump(),
+            "application/json");
     c->Post(endpoint, notification("notifications/initialized").dump(), "application/json");
     const size_t before = thread_count();
     int accepted = 0, refused = 0;
     for (int i = 0; i < 200; ++i) {
-        auto r = c->Post(endpoint, request(100 + i, "tools/call", {{"name", "slow"}, {"arguments", json::object()}}).dump(),
-                         "application/json");
+        auto r = c->Post(
+            endpoint,
+            request(100 + i, "tools/call", {{"name", "slow"}, {"arguments", json::object()}})
+                .dump(),
+            "application/json");
         ASSERT_TRUE(r);
         if (r->status == 202) ++accepted;
         if (r->status == 429) {
@@ -422,7 +472,7 @@ TEST(Limits, LegacyMessagesCannotQueueUnboundedWork) {
 
 /// A loopback TCP connection that sends the start of a request and then nothing.
 class Trickler {
-public:
+  public:
     explicit Trickler(int port) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
@@ -431,7 +481,8 @@ public:
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
             const std::string start = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
-            ok_ = ::send(fd_, start.data(), start.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(start.size());
+            ok_ = ::send(fd_, start.data(), start.size(), MSG_NOSIGNAL) ==
+                  static_cast<ssize_t>(start.size());
         }
     }
     ~Trickler() {
@@ -439,7 +490,7 @@ public:
     }
     bool ok() const { return ok_; }
 
-private:
+  private:
     int fd_ = -1;
     bool ok_ = false;
 };
@@ -456,7 +507,8 @@ TEST(Limits, ClientsTricklingHeadersDelayOnlyThemselves) {
     auto c = h.client();
     c->set_read_timeout(std::chrono::seconds(5));  // well below the 10 s read timeout
     const auto start = std::chrono::steady_clock::now();
-    auto r = c->Post("/mcp", {{"Accept", kAcceptBoth}}, request(1, "initialize", initialize_params("2025-11-25")).dump(),
+    auto r = c->Post("/mcp", {{"Accept", kAcceptBoth}},
+                     request(1, "initialize", initialize_params("2025-11-25")).dump(),
                      "application/json");
     ASSERT_TRUE(r) << "a well-behaved client got no answer while 150 connections trickled";
     EXPECT_EQ(r->status, 200);
@@ -472,7 +524,8 @@ TEST(Limits, HostWithAnythingButAPortAfterTheAddressIsNotLoopback) {
     EXPECT_FALSE(mcp::is_loopback_host("localhost:80x"));
     EXPECT_FALSE(mcp::is_loopback_host("127.0.0.1:"));
     HttpHarness h;
-    auto r = h.post(request(1, "initialize", initialize_params("2025-11-25")), {{"Host", "[::1]evil.com"}});
+    auto r = h.post(request(1, "initialize", initialize_params("2025-11-25")),
+                    {{"Host", "[::1]evil.com"}});
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 403);
 }
