@@ -367,6 +367,24 @@ TEST_F(VoiceHttp, KeysKeepTheirScopeAndPlatformsTheVoiceToolset) {
 
 // ---- Idempotent writes ----------------------------------------------------------------------
 
+TEST_F(VoiceHttp, AKeyOfAnotherSubAccountGetsNothingThroughTheVoiceDoor) {
+    // The voice row of the scope table (issue 18): the same key scope as /mcp, audited, and no
+    // GHL request for a refused call.
+    start();
+    const std::string elsewhere = store_->create("elsewhere", {"otherLocation123"}, {}, false);
+    sim().clear_requests();
+    auto r = body_of(vapi(vapi_body("c-else", {{"t1", "find_contact", {{"phone", "+15550001234"}}}}),
+                          {{"Authorization", "Bearer " + elsewhere}}));
+    ASSERT_TRUE(r["results"][0].contains("error")) << r.dump();
+    EXPECT_EQ(r.dump().find("+15550001234"), std::string::npos) << "nothing of the contact comes back";
+    EXPECT_TRUE(sim().requests().empty()) << "a refused voice call reached GHL";
+    const auto rows = app_->audit()->recent(1);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].caller, "elsewhere");
+    EXPECT_EQ(rows[0].tool, "find_contact");
+    EXPECT_EQ(rows[0].outcome, "refused");
+}
+
 TEST_F(VoiceHttp, RetriedBookingsBookOnce) {
     start();
     const std::string slot = a_free_slot();
