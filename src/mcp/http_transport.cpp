@@ -420,6 +420,14 @@ private:
     std::map<std::string, size_t> owner_, session_;
 };
 
+/// A request relayed by a tunnel or reverse proxy: a Host that is not loopback (one admitted by
+/// --allowed-host), or the forwarding headers proxies add.
+bool came_through_proxy(const HeaderMap& headers) {
+    auto host = headers.find("host");
+    if (host != headers.end() && !host->second.empty() && !is_loopback_host(host->second)) return true;
+    return headers.count("x-forwarded-for") || headers.count("forwarded") || headers.count("x-forwarded-host");
+}
+
 /// How many calls of `payload` (a message or a batch) may block. A batch longer than the server
 /// takes is refused by it at once without running anything: it needs no slot.
 size_t blocking_units(const json& payload, size_t max_batch) {
@@ -535,7 +543,19 @@ struct HttpTransport::Impl {
     }
 
     bool authenticate(const HeaderMap& headers, httplib::Response& res, std::any& principal) const {
-        if (!options.authenticate) return true;
+        if (!options.authenticate) {
+            // No credential configured: open, as on 127.0.0.1 it may be, but only to this
+            // machine. A request through a tunnel or reverse proxy (allowed with --allowed-host)
+            // would otherwise hand the CRM to the internet.
+            if (!came_through_proxy(headers)) return true;
+            send_json(res, 401,
+                      rpc_error_body(ErrorCode::kInvalidRequest,
+                                     "Unauthorized: this request came through a tunnel or proxy and no API key "
+                                     "is configured, so this server answers only clients on this machine. "
+                                     "Create a key with `ghl-mcp keys create NAME` (with GHL_MCP_API_KEYS_FILE), "
+                                     "or set GHL_MCP_API_KEY, restart, and send it as Authorization: Bearer"));
+            return false;
+        }
         AuthDecision d = options.authenticate(headers);
         if (d.allowed) {
             principal = std::move(d.principal);

@@ -515,6 +515,29 @@ TEST(Limits, ClientsTricklingHeadersDelayOnlyThemselves) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
+TEST(Limits, WithoutAKeyOnlyThisMachineIsServedNotATunnel) {
+    // --allowed-host admits a tunnel's name; with no key that must not open /mcp to the internet.
+    mcp::HttpOptions o;
+    o.allowed_hosts = {"mcp.example.test"};
+    HttpHarness h(o);
+    const json init = request(1, "initialize", initialize_params("2025-11-25"));
+    for (const httplib::Headers& tunnel :
+         {httplib::Headers{{"Host", "mcp.example.test"}}, httplib::Headers{{"X-Forwarded-For", "203.0.113.7"}},
+          httplib::Headers{{"Forwarded", "for=203.0.113.7"}}, httplib::Headers{{"X-Forwarded-Host", "a.ngrok.app"}}}) {
+        auto r = h.post(init, tunnel);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 401) << tunnel.begin()->first;
+        EXPECT_THAT(r->body, HasSubstr("ghl-mcp keys create NAME")) << r->body;
+    }
+    auto sse = h.client()->Get("/sse", {{"Accept", "text/event-stream"}, {"X-Forwarded-For", "203.0.113.7"}});
+    ASSERT_TRUE(sse);
+    EXPECT_EQ(sse->status, 401);
+    EXPECT_EQ(h.server->session_count(), 0u);
+    auto local = h.post(init);
+    ASSERT_TRUE(local);
+    EXPECT_EQ(local->status, 200) << "on this machine the open default stays";
+}
+
 TEST(Limits, HostWithAnythingButAPortAfterTheAddressIsNotLoopback) {
     EXPECT_TRUE(mcp::is_loopback_host("[::1]"));
     EXPECT_TRUE(mcp::is_loopback_host("[::1]:8787"));
