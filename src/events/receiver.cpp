@@ -1,5 +1,6 @@
 #include "events/receiver.hpp"
 #include "core/json.hpp"
+#include "core/net.hpp"
 
 #include <httplib.h>
 #include <openssl/sha.h>
@@ -55,51 +56,7 @@ bool is_json_media_type(std::string_view content_type) {
     return iequals(type, "application/json");
 }
 
-bool is_loopback_host(std::string_view host) {
-    if (iequals(host, "localhost") || host == "[::1]") return true;
-    // 127.0.0.0/8, dotted quad only.
-    int parts = 0;
-    std::size_t i = 0;
-    while (i < host.size()) {
-        std::size_t start = i;
-        int value = 0;
-        while (i < host.size() && host[i] >= '0' && host[i] <= '9' && i - start < 3)
-            value = value * 10 + (host[i++] - '0');
-        if (i == start || value > 255 || (parts == 0 && value != 127)) return false;
-        ++parts;
-        if (i == host.size()) break;
-        if (host[i] != '.' || parts == 4) return false;
-        ++i;
-        if (i == host.size()) return false;
-    }
-    return parts == 4;
-}
-
 }  // namespace
-
-bool is_loopback_origin(std::string_view origin) {
-    std::string_view rest;
-    if (origin.substr(0, 7) == "http://") rest = origin.substr(7);
-    else if (origin.substr(0, 8) == "https://") rest = origin.substr(8);
-    else return false;  // "null" (a sandboxed page, a file), other schemes
-    // host[:port] and nothing else: "[::1]evil.com" or "localhost.evil.com" is not loopback.
-    std::size_t host_end = rest.size();
-    if (!rest.empty() && rest.front() == '[') {
-        const auto close = rest.find(']');
-        if (close == std::string_view::npos) return false;
-        host_end = close + 1;
-    } else if (const auto colon = rest.find(':'); colon != std::string_view::npos) {
-        host_end = colon;
-    }
-    const std::string_view host = rest.substr(0, host_end);
-    const std::string_view port = rest.substr(host_end);
-    if (!port.empty()) {
-        if (port.size() < 2 || port.size() > 6 || port.front() != ':') return false;
-        for (char c : port.substr(1))
-            if (c < '0' || c > '9') return false;
-    }
-    return is_loopback_host(host);
-}
 
 std::optional<std::chrono::system_clock::time_point> delivery_time(const json& body) {
     using namespace std::chrono;

@@ -5,6 +5,8 @@
 // cannot take a delivery answers 429 with Retry-After: then nothing is lost.
 #pragma once
 
+#include "core/net.hpp"
+
 #include "events/event_store.hpp"
 #include "events/signature.hpp"
 
@@ -121,7 +123,7 @@ Event describe(const json& body, std::string_view raw);
 
 /// Whether an Origin header value names this machine ("http://localhost:5173",
 /// "http://127.0.0.1", "http://[::1]:8080"): scheme, loopback host, optional port, nothing else.
-bool is_loopback_origin(std::string_view origin);
+using core::is_loopback_origin;
 
 /// When a delivery says it happened: its `timestamp` as ISO 8601 with a zone ("...Z",
 /// "...+02:00"), or as a number of milliseconds since the epoch (seconds below 10^11). nullopt

@@ -6,6 +6,7 @@
 // reconnecting client (Last-Event-ID) can replay what it missed.
 #include "mcp/http_transport.hpp"
 #include "core/json.hpp"
+#include "core/net.hpp"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -33,28 +35,11 @@ std::string lower(std::string s) {
     return s;
 }
 
-/// Host part of "host:port", "[v6]:port" or a bare host.
-/// The host of a Host header value ("localhost:8787" -> "localhost", "[::1]:80" -> "[::1]").
-/// Anything after the host but a ":port" of digits leaves the value whole (and so unmatched):
-/// "[::1]evil.com" is not "[::1]".
+/// The host of a Host header value ("localhost:8787" -> "localhost"); the value whole when it is
+/// not host[:port] (so it matches no allowed name).
 std::string host_only(const std::string& value) {
-    if (value.empty()) return value;
-    auto port_ok = [&](std::size_t colon) {
-        return colon + 1 < value.size() &&
-               std::all_of(value.begin() + static_cast<std::ptrdiff_t>(colon) + 1, value.end(),
-                           [](char c) { return c >= '0' && c <= '9'; });
-    };
-    if (value.front() == '[') {
-        auto close = value.find(']');
-        if (close == std::string::npos) return value;
-        if (close + 1 == value.size()) return value;
-        if (value[close + 1] == ':' && port_ok(close + 1)) return value.substr(0, close + 1);
-        return value;
-    }
-    auto colon = value.rfind(':');
-    if (colon != std::string::npos && value.find(':') == colon)
-        return port_ok(colon) ? value.substr(0, colon) : value;
-    return value;
+    const auto host = core::host_of(value);
+    return host ? std::string(*host) : value;
 }
 
 /// Host of an Origin ("http://localhost:3000" -> "localhost"); empty when unparsable.
@@ -78,11 +63,12 @@ void send_json(httplib::Response& res, int status, const json& body) {
 
 }  // namespace
 
-bool is_loopback_host(const std::string& raw) {
-    std::string h = lower(host_only(raw));
-    if (h == "localhost" || h == "[::1]" || h == "::1") return true;
-    return h.rfind("127.", 0) == 0 &&
-           std::all_of(h.begin(), h.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
+bool is_loopback_host(const std::string& host) { return core::is_loopback_host(host); }
+
+bool came_through_proxy(const HeaderMap& headers) {
+    auto host = headers.find("host");
+    if (host != headers.end() && !host->second.empty() && !is_loopback_host(host->second)) return true;
+    return headers.count("x-forwarded-for") || headers.count("forwarded") || headers.count("x-forwarded-host");
 }
 
 // --- streams ------------------------------------------------------------------------------
@@ -253,20 +239,17 @@ private:
     Clock::time_point finished_at_;
 };
 
-/// Threads for requests that may block (a tool call waiting on GHL or on a sampling answer).
-/// Reuses idle threads, starts another when all are busy (one blocked call never starves
-/// another), and lets threads beyond `keep_idle` go after 30 s without work. Threads are
-/// detached: shutdown never waits for a stuck handler.
+/// Threads that start on demand: reuses idle threads, starts another when all are busy (up to
+/// `max_threads`; past it jobs wait), and lets threads beyond `keep_idle` idle ones go after 30 s
+/// without work. Threads are detached; drain() waits for them when the caller needs that.
 class ElasticPool {
 public:
-    explicit ElasticPool(size_t keep_idle) : state_(std::make_shared<State>()) {
+    explicit ElasticPool(size_t keep_idle, size_t max_threads = std::numeric_limits<size_t>::max())
+        : state_(std::make_shared<State>()) {
         state_->keep_idle = keep_idle;
+        state_->max_threads = std::max<size_t>(1, max_threads);
     }
-    ~ElasticPool() {
-        std::lock_guard lock(state_->mu);
-        state_->done = true;
-        state_->cv.notify_all();
-    }
+    ~ElasticPool() { stop(); }
     ElasticPool(const ElasticPool&) = delete;
     ElasticPool& operator=(const ElasticPool&) = delete;
 
@@ -277,16 +260,33 @@ public:
             state_->cv.notify_one();
             return;
         }
-        std::thread(work, state_).detach();
+        if (state_->live < state_->max_threads) {
+            ++state_->live;
+            std::thread(work, state_).detach();
+        }
+    }
+    /// Lets every thread go once the queued jobs are done.
+    void stop() {
+        std::lock_guard lock(state_->mu);
+        state_->done = true;
+        state_->cv.notify_all();
+    }
+    /// stop(), then waits until every thread has returned.
+    void drain() {
+        std::unique_lock lock(state_->mu);
+        state_->done = true;
+        state_->cv.notify_all();
+        state_->gone.wait(lock, [&] { return state_->live == 0; });
     }
 
 private:
     struct State {
         std::mutex mu;
-        std::condition_variable cv;
+        std::condition_variable cv, gone;
         std::deque<std::function<void()>> jobs;
         size_t idle = 0;  // threads waiting for a job
-        size_t keep_idle = 0;
+        size_t live = 0;  // threads started and not yet returned
+        size_t keep_idle = 0, max_threads = 0;
         bool done = false;
     };
 
@@ -302,82 +302,33 @@ private:
                 lock.lock();
                 continue;
             }
-            if (s->done) return;
+            if (s->done) break;
             ++s->idle;
             bool woke = s->cv.wait_for(lock, std::chrono::seconds(30),
                                        [&] { return !s->jobs.empty() || s->done; });
             --s->idle;
-            if (!woke && s->idle >= s->keep_idle) return;  // surplus thread retires
+            if (!woke && s->idle >= s->keep_idle) break;  // surplus thread retires
         }
+        --s->live;
+        s->gone.notify_all();
     }
 
     std::shared_ptr<State> state_;
 };
 
 /// httplib's connection threads. Its own ThreadPool is fixed: a few hundred clients trickling
-/// header bytes took every thread and starved every door. This one keeps `min_threads` and starts
-/// another whenever all are busy, up to `max_threads` (a slow connection then delays only itself
-/// until the read timeout ends it); threads beyond `min_threads` retire after 30 s idle.
-/// Connections past `max_threads` wait in a queue (a job owns its socket, so it cannot be
-/// dropped).
+/// header bytes took every thread and starved every door. An ElasticPool up to `max_threads`
+/// instead: a slow connection delays only itself until the read timeout ends it. Connections
+/// past the bound wait (a job owns its socket, so it cannot be dropped).
 class ConnectionPool final : public httplib::TaskQueue {
 public:
-    ConnectionPool(size_t min_threads, size_t max_threads)
-        : state_(std::make_shared<State>()) {
-        state_->min_threads = min_threads;
-        state_->max_threads = std::max(min_threads, max_threads);
-    }
-    void enqueue(std::function<void()> fn) override {
-        std::lock_guard lock(state_->mu);
-        state_->jobs.push_back(std::move(fn));
-        if (state_->jobs.size() <= state_->idle) {
-            state_->cv.notify_one();
-            return;
-        }
-        if (state_->live < state_->max_threads) {
-            ++state_->live;
-            std::thread(work, state_).detach();
-        }
-    }
-    void shutdown() override {
-        std::unique_lock lock(state_->mu);
-        state_->done = true;
-        state_->cv.notify_all();
-        // As httplib's pool: wait for the connections being served (they end with the server).
-        state_->gone.wait(lock, [&] { return state_->live == 0; });
-    }
+    ConnectionPool(size_t keep_idle, size_t max_threads) : pool_(keep_idle, max_threads) {}
+    void enqueue(std::function<void()> fn) override { pool_.submit(std::move(fn)); }
+    // As httplib's pool: wait for the connections being served (they end with the server).
+    void shutdown() override { pool_.drain(); }
 
 private:
-    struct State {
-        std::mutex mu;
-        std::condition_variable cv, gone;
-        std::deque<std::function<void()>> jobs;
-        size_t idle = 0, live = 0, min_threads = 0, max_threads = 0;
-        bool done = false;
-    };
-    static void work(std::shared_ptr<State> s) {
-        std::unique_lock lock(s->mu);
-        for (;;) {
-            if (!s->jobs.empty()) {
-                auto job = std::move(s->jobs.front());
-                s->jobs.pop_front();
-                lock.unlock();
-                job();
-                job = nullptr;
-                lock.lock();
-                continue;
-            }
-            if (s->done) break;
-            ++s->idle;
-            const bool woke = s->cv.wait_for(lock, std::chrono::seconds(30),
-                                             [&] { return !s->jobs.empty() || s->done; });
-            --s->idle;
-            if (!woke && s->live > s->min_threads) break;  // surplus thread retires
-        }
-        --s->live;
-        s->gone.notify_all();
-    }
-    std::shared_ptr<State> state_;
+    ElasticPool pool_;
 };
 
 /// Counts the calls that may block (tools/call, prompts/get, ...) a session, a key and the whole
@@ -419,14 +370,6 @@ private:
     size_t total_ = 0;
     std::map<std::string, size_t> owner_, session_;
 };
-
-/// A request relayed by a tunnel or reverse proxy: a Host that is not loopback (one admitted by
-/// --allowed-host), or the forwarding headers proxies add.
-bool came_through_proxy(const HeaderMap& headers) {
-    auto host = headers.find("host");
-    if (host != headers.end() && !host->second.empty() && !is_loopback_host(host->second)) return true;
-    return headers.count("x-forwarded-for") || headers.count("forwarded") || headers.count("x-forwarded-host");
-}
 
 /// How many calls of `payload` (a message or a batch) may block. A batch longer than the server
 /// takes is refused by it at once without running anything: it needs no slot.

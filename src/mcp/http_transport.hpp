@@ -91,6 +91,11 @@ private:
 /// loopback name: localhost, 127.0.0.1 (any 127/8), [::1].
 bool is_loopback_host(const std::string& host);
 
+/// A request relayed by a tunnel or reverse proxy: a Host that is not loopback (one admitted by
+/// --allowed-host), or the forwarding headers proxies add (X-Forwarded-For, Forwarded,
+/// X-Forwarded-Host). With no credential configured, every door refuses such a request.
+bool came_through_proxy(const HeaderMap& headers);
+
 /// The request's headers with lower-case names, as `HttpOptions::authenticate` takes them (for
 /// routes others mount on raw()).
 HeaderMap header_map(const httplib::Request& req);

@@ -730,10 +730,7 @@ void VoiceService::mount(httplib::Server& http) {
     // (ngrok, cloudflared, a reverse proxy) to 127.0.0.1 would otherwise hand every tool to the
     // internet; such requests name a public Host or carry forwarding headers.
     auto open_door = [](const httplib::Request& req, Admission& a) {
-        const std::string host = req.get_header_value("Host");
-        const bool tunnelled = (!host.empty() && !mcp::is_loopback_host(host)) || req.has_header("X-Forwarded-For") ||
-                               req.has_header("Forwarded") || req.has_header("X-Forwarded-Host");
-        if (!tunnelled) {
+        if (!mcp::came_through_proxy(mcp::header_map(req))) {
             a.ok = true;
             return a;
         }
